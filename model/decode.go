@@ -1,0 +1,334 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// Decode reads a delivery body. It fails, with a *SyntaxError, only when the
+// body is not a JSON object; a field of an unexpected type, a null, an
+// unknown field or a missing section becomes a warning instead, so that no
+// delivery is ever dropped for its content.
+//
+// The body is walked token by token rather than unmarshalled into a struct:
+// that keeps memory flat on very large deliveries and lets every oddity be
+// reported with the path where it sits.
+func Decode(body []byte) (*Payload, error) {
+	d := &decoder{
+		dec: jsontext.NewDecoder(bytes.NewReader(body),
+			jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)),
+	}
+
+	p, err := d.payload()
+	if err != nil {
+		return nil, syntaxError(body, d.dec, err)
+	}
+
+	p.Warnings = append(d.warnings, validate(p)...)
+	return p, nil
+}
+
+// notObjectError is returned when the body is JSON but not an object.
+type notObjectError struct{ kind jsontext.Kind }
+
+func (e notObjectError) Error() string {
+	return "the body is " + kindName(e.kind) + ", not an object"
+}
+
+// syntaxError places a decoder failure at a line and column of the body.
+func syntaxError(body []byte, dec *jsontext.Decoder, err error) *SyntaxError {
+	offset := dec.InputOffset()
+	reason := err.Error()
+
+	var se *jsontext.SyntacticError
+	var no notObjectError
+	var trailing trailingError
+	switch {
+	case errors.As(err, &trailing):
+		offset = trailing.after
+		for offset < int64(len(body)) && isSpace(body[offset]) {
+			offset++
+		}
+	case errors.As(err, &se):
+		offset = se.ByteOffset
+		reason = se.Err.Error()
+	case errors.As(err, &no):
+		offset = 0
+		for offset < int64(len(body)) && isSpace(body[offset]) {
+			offset++
+		}
+		reason = no.Error()
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		offset = int64(len(body))
+		reason = "the body ends in the middle of a value"
+		if len(bytes.TrimSpace(body)) == 0 {
+			reason = "the body is empty"
+		}
+	}
+
+	line, column := position(body, offset)
+	return &SyntaxError{Line: line, Column: column, Offset: offset, Reason: reason}
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
+
+// decoder walks one body and collects warnings on the way.
+type decoder struct {
+	dec      *jsontext.Decoder
+	path     []segment
+	warnings []string
+}
+
+// segment is one step of the path to the value being read: a field name, or
+// an array index when key is empty.
+type segment struct {
+	key   string
+	index int
+}
+
+func (d *decoder) field(key string) { d.path = append(d.path, segment{key: key}) }
+func (d *decoder) item(i int)       { d.path = append(d.path, segment{index: i}) }
+func (d *decoder) pop()             { d.path = d.path[:len(d.path)-1] }
+
+// where renders the current path, as in results[0].client.name.
+func (d *decoder) where() string {
+	var b strings.Builder
+	for _, s := range d.path {
+		if s.key == "" {
+			fmt.Fprintf(&b, "[%d]", s.index)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.key)
+	}
+	return b.String()
+}
+
+func (d *decoder) warn(format string, args ...any) {
+	d.warnings = append(d.warnings, d.where()+": "+fmt.Sprintf(format, args...))
+}
+
+// object reads an object, calling each for every member. It returns false,
+// with a warning, when the value is not an object at all.
+func (d *decoder) object(each func(key string) error) (bool, error) {
+	kind := d.dec.PeekKind()
+	if kind != '{' {
+		return false, d.unexpected("an object")
+	}
+	if _, err := d.dec.ReadToken(); err != nil {
+		return false, err
+	}
+
+	for d.dec.PeekKind() != '}' {
+		tok, err := d.dec.ReadToken()
+		if err != nil {
+			return false, err
+		}
+		key := tok.String()
+
+		d.field(key)
+		err = each(key)
+		d.pop()
+		if err != nil {
+			return false, err
+		}
+	}
+	_, err := d.dec.ReadToken()
+	return true, err
+}
+
+// array reads an array, calling each for every element.
+func (d *decoder) array(each func(i int) error) (bool, error) {
+	if d.dec.PeekKind() != '[' {
+		return false, d.unexpected("a list")
+	}
+	if _, err := d.dec.ReadToken(); err != nil {
+		return false, err
+	}
+
+	for i := 0; d.dec.PeekKind() != ']'; i++ {
+		d.item(i)
+		err := each(i)
+		d.pop()
+		if err != nil {
+			return false, err
+		}
+	}
+	_, err := d.dec.ReadToken()
+	return true, err
+}
+
+// unexpected skips a value of the wrong kind and says so. Syntax errors in
+// the skipped value are still returned, since they make the body unreadable.
+func (d *decoder) unexpected(want string) error {
+	kind := d.dec.PeekKind()
+	if kind == 0 {
+		// PeekKind reports trouble as the invalid kind; reading surfaces it.
+		_, err := d.dec.ReadToken()
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	if kind == 'n' {
+		d.warn("null where %s was expected", want)
+	} else {
+		d.warn("%s where %s was expected, ignored", kindName(kind), want)
+	}
+	return d.dec.SkipValue()
+}
+
+// unknown skips a member the documentation does not list. The raw body is
+// stored whole, so nothing is lost by not reading it here.
+func (d *decoder) unknown() error {
+	d.warn("unknown field, kept in the raw body")
+	return d.dec.SkipValue()
+}
+
+// text reads a value meant to be a string. Numbers and booleans are kept as
+// their JSON text, so an identifier sent as a number is not rounded.
+func (d *decoder) text() (string, error) {
+	kind := d.dec.PeekKind()
+	switch kind {
+	case '"':
+		tok, err := d.dec.ReadToken()
+		if err != nil {
+			return "", err
+		}
+		return tok.String(), nil
+	case '0', 't', 'f':
+		tok, err := d.dec.ReadToken()
+		if err != nil {
+			return "", err
+		}
+		s := tok.String()
+		d.warn("%s %s where text was expected, read as %q", kindName(kind), s, s)
+		return s, nil
+	case 'n':
+		_, err := d.dec.ReadToken()
+		d.warn("null, read as empty")
+		return "", err
+	default:
+		return "", d.unexpected("text")
+	}
+}
+
+// number reads a value meant to be a number; a number sent as a string is
+// read as the number it spells. ok is false when no number could be read.
+func (d *decoder) number() (f float64, ok bool, err error) {
+	kind := d.dec.PeekKind()
+	switch kind {
+	case '0':
+		tok, err := d.dec.ReadToken()
+		if err != nil {
+			return 0, false, err
+		}
+		f, err = tok.Float()
+		if err != nil {
+			d.warn("number %s is out of range", tok.String())
+			return 0, false, nil
+		}
+		return f, true, nil
+	case '"':
+		tok, err := d.dec.ReadToken()
+		if err != nil {
+			return 0, false, err
+		}
+		s := tok.String()
+		f, perr := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if perr != nil {
+			d.warn("%q is not a number, ignored", s)
+			return 0, false, nil
+		}
+		d.warn("number sent as text %q, read as %s", s, formatFloat(f))
+		return f, true, nil
+	case 'n':
+		_, err := d.dec.ReadToken()
+		d.warn("null where a number was expected")
+		return 0, false, err
+	default:
+		return 0, false, d.unexpected("a number")
+	}
+}
+
+// integer reads a count; a fractional value is rounded down with a warning.
+func (d *decoder) integer() (int, bool, error) {
+	f, ok, err := d.number()
+	if !ok || err != nil {
+		return 0, ok, err
+	}
+	if f != float64(int(f)) {
+		d.warn("%s is not a whole number, read as %d", formatFloat(f), int(f))
+	}
+	return int(f), true, nil
+}
+
+// boolean reads a flag; "true" and "false" sent as strings are understood.
+func (d *decoder) boolean() (bool, error) {
+	kind := d.dec.PeekKind()
+	switch kind {
+	case 't', 'f':
+		tok, err := d.dec.ReadToken()
+		if err != nil {
+			return false, err
+		}
+		return tok.Bool(), nil
+	case '"':
+		tok, err := d.dec.ReadToken()
+		if err != nil {
+			return false, err
+		}
+		s := tok.String()
+		b, perr := strconv.ParseBool(strings.TrimSpace(s))
+		if perr != nil {
+			d.warn("%q is not true or false, read as false", s)
+			return false, nil
+		}
+		d.warn("flag sent as text %q, read as %t", s, b)
+		return b, nil
+	case 'n':
+		_, err := d.dec.ReadToken()
+		d.warn("null where true or false was expected, read as false")
+		return false, err
+	default:
+		return false, d.unexpected("true or false")
+	}
+}
+
+// raw reads any value and keeps its bytes exactly as sent.
+func (d *decoder) raw() (json.RawMessage, error) {
+	v, err := d.dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(bytes.Clone(v)), nil
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		return "text"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "an invalid value"
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -1,0 +1,331 @@
+package model
+
+import (
+	"io"
+	"time"
+)
+
+// This file maps each documented field of the payload to the reader of its
+// kind. Every member that is not documented goes to unknown.
+
+func (d *decoder) payload() (*Payload, error) {
+	kind := d.dec.PeekKind()
+	if kind != '{' {
+		if kind == 0 {
+			_, err := d.dec.ReadToken()
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		return nil, notObjectError{kind}
+	}
+
+	p := &Payload{}
+	_, err := d.object(func(key string) (err error) {
+		switch key {
+		case "status":
+			p.Status, err = d.text()
+		case "job_id":
+			p.JobID, err = d.text()
+		case "batch_id":
+			p.BatchID, err = d.text()
+		case "summary":
+			err = d.summary(&p.Summary)
+		case "results":
+			err = d.results(p)
+		case "custom":
+			p.Custom, err = d.raw()
+		case "error":
+			err = d.jobError(p)
+		case "timestamp":
+			p.Timestamp, err = d.text()
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Anything after the closing brace means the body is not one object.
+	end := d.dec.InputOffset()
+	if _, err := d.dec.ReadToken(); err != io.EOF {
+		if err == nil {
+			err = trailingError{after: end}
+		}
+		return nil, err
+	}
+	return p, nil
+}
+
+// trailingError is data after the object; after is the offset of its end.
+type trailingError struct{ after int64 }
+
+func (trailingError) Error() string { return "unexpected data after the closing brace" }
+
+func (d *decoder) summary(s *Summary) error {
+	ok, err := d.object(func(key string) (err error) {
+		switch key {
+		case "total_processed":
+			s.TotalProcessed, _, err = d.integer()
+		case "total_opportunities":
+			s.TotalOpportunities, _, err = d.integer()
+		case "processing_time_seconds":
+			s.ProcessingTimeSeconds, _, err = d.number()
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	s.Has = ok
+	return err
+}
+
+func (d *decoder) jobError(p *Payload) error {
+	e := &JobError{}
+	ok, err := d.object(func(key string) (err error) {
+		switch key {
+		case "code":
+			e.Code, err = d.text()
+		case "message":
+			e.Message, err = d.text()
+		case "details":
+			// Details are free-form; an object is kept as its JSON text.
+			if k := d.dec.PeekKind(); k == '{' || k == '[' {
+				raw, rerr := d.raw()
+				e.Details = string(raw)
+				return rerr
+			}
+			e.Details, err = d.text()
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	if ok {
+		p.Error = e
+	}
+	return err
+}
+
+func (d *decoder) results(p *Payload) error {
+	_, err := d.array(func(int) error {
+		var r Result
+		_, err := d.object(func(key string) (err error) {
+			switch key {
+			case "client":
+				err = d.client(&r.Client)
+			case "opportunities":
+				_, err = d.array(func(int) error {
+					var o Opportunity
+					err := d.opportunity(&o)
+					r.Opportunities = append(r.Opportunities, o)
+					return err
+				})
+			default:
+				err = d.unknown()
+			}
+			return err
+		})
+		p.Results = append(p.Results, r)
+		return err
+	})
+	return err
+}
+
+func (d *decoder) client(c *Client) error {
+	_, err := d.object(func(key string) (err error) {
+		switch key {
+		case "name":
+			c.Name, err = d.text()
+		case "first_name":
+			c.FirstName, err = d.text()
+		case "last_name":
+			c.LastName, err = d.text()
+		case "linkedin_url":
+			c.LinkedInURL, err = d.text()
+		case "record_id":
+			c.RecordID, err = d.text()
+		case "owner_email":
+			c.OwnerEmail, err = d.text()
+		case "job_title":
+			c.JobTitle, err = d.text()
+		case "company_name":
+			c.CompanyName, err = d.text()
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	return err
+}
+
+func (d *decoder) opportunity(o *Opportunity) error {
+	_, err := d.object(func(key string) (err error) {
+		switch key {
+		case "opportunity_id":
+			o.ID, err = d.text()
+		case "prospect":
+			err = d.prospect(&o.Prospect)
+		case "company":
+			err = d.company(&o.Company)
+		case "relationship":
+			err = d.relationship(&o.Relationship)
+		case "is_target_company":
+			o.IsTargetCompany, err = d.boolean()
+		case "engagement":
+			o.Engagement = &Engagement{}
+			err = d.engagement(o.Engagement)
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	return err
+}
+
+func (d *decoder) prospect(p *Prospect) error {
+	_, err := d.object(func(key string) (err error) {
+		switch key {
+		case "name":
+			p.Name, err = d.text()
+		case "linkedin_url":
+			p.LinkedInURL, err = d.text()
+		case "job_title":
+			p.JobTitle, err = d.text()
+		case "company_name":
+			p.CompanyName, err = d.text()
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	return err
+}
+
+func (d *decoder) company(c *Company) error {
+	_, err := d.object(func(key string) (err error) {
+		switch key {
+		case "name":
+			c.Name, err = d.text()
+		case "domain":
+			c.Domain, err = d.text()
+		case "industry":
+			c.Industry, err = d.text()
+		case "employee_count":
+			c.EmployeeCount, err = d.text()
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	return err
+}
+
+func (d *decoder) relationship(r *Relationship) error {
+	_, err := d.object(func(key string) (err error) {
+		switch key {
+		case "confidence_score":
+			r.ConfidenceScore, r.HasScore, err = d.number()
+			if r.HasScore && (r.ConfidenceScore < 0 || r.ConfidenceScore > 100) {
+				d.warn("score %s is outside 0-100", formatFloat(r.ConfidenceScore))
+			}
+		case "total_overlap_months":
+			r.TotalOverlapMonths, _, err = d.integer()
+		case "shared_experience":
+			err = d.sharedExperience(&r.SharedExperience)
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	return err
+}
+
+func (d *decoder) sharedExperience(s *SharedExperience) error {
+	_, err := d.object(func(key string) (err error) {
+		switch key {
+		case "company_name":
+			s.CompanyName, err = d.text()
+		case "overlap_months":
+			s.OverlapMonths, _, err = d.integer()
+		case "client_role":
+			s.ClientRole, err = d.text()
+		case "prospect_role":
+			s.ProspectRole, err = d.text()
+		case "is_current":
+			s.IsCurrent, err = d.boolean()
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	return err
+}
+
+func (d *decoder) engagement(e *Engagement) error {
+	_, err := d.object(func(key string) (err error) {
+		switch key {
+		case "total_engagements":
+			e.TotalEngagements, _, err = d.integer()
+		case "last_engagement_date":
+			e.LastEngagementDate, err = d.text()
+			if err == nil && e.LastEngagementDate != "" {
+				if _, ok := ParseDate(e.LastEngagementDate); !ok {
+					d.warn("unreadable date %q", e.LastEngagementDate)
+				}
+			}
+		case "history":
+			_, err = d.array(func(int) error {
+				var ev Event
+				err := d.event(&ev)
+				e.History = append(e.History, ev)
+				return err
+			})
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	return err
+}
+
+func (d *decoder) event(ev *Event) error {
+	_, err := d.object(func(key string) (err error) {
+		switch key {
+		case "type":
+			ev.Type, err = d.text()
+		case "date":
+			ev.Date, err = d.text()
+			if err == nil {
+				var ok bool
+				if ev.Time, ok = ParseDate(ev.Date); !ok {
+					d.warn("unreadable date %q", ev.Date)
+				}
+			}
+		case "text":
+			ev.Text, err = d.text()
+		case "link":
+			ev.Link, err = d.text()
+		case "source":
+			ev.Source, err = d.text()
+		default:
+			err = d.unknown()
+		}
+		return err
+	})
+	return err
+}
+
+// ParseDate reads the dates Clustr sends: a calendar date or an RFC 3339
+// timestamp.
+func ParseDate(s string) (time.Time, bool) {
+	for _, layout := range []string{time.DateOnly, time.RFC3339Nano, "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}

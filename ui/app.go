@@ -1,0 +1,409 @@
+// Package ui is the Bubble Tea interface of clustr-explorer: the Batches,
+// Batch, Client and Opportunity pages, their tables, the status line and
+// the help screen. It reads deliveries through storage only.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/clustr/clustr-explorer/storage"
+)
+
+// Options wires the interface to a capture file and, when one runs, to the
+// listener in the same process.
+type Options struct {
+	Store *storage.Store
+
+	// ListenURL is where Clustr should send deliveries; empty when the
+	// capture was opened without a listener.
+	ListenURL string
+
+	// SendSamples posts the built-in sample payloads to the listener; nil
+	// when there is no listener.
+	SendSamples func(context.Context) error
+
+	Logger *slog.Logger
+}
+
+// page is one level of the drill-down.
+type page interface {
+	// crumb names the page in the breadcrumb.
+	crumb() string
+	// view draws the page in width by height cells.
+	view(a *App, width, height int) string
+	// rows is the page's table, which the navigation keys move.
+	rows() *table
+	// open returns the page that Enter leads to, or nil.
+	open(a *App) (page, tea.Cmd)
+}
+
+// App is the root model: it owns the layout, the page stack and the keys
+// that work everywhere, and hands the rest to the page on top.
+type App struct {
+	opts    Options
+	keys    KeyMap
+	styles  Styles
+	help    help.Model
+	spinner spinner.Model
+
+	width, height int
+	showHelp      bool
+
+	catalog *catalog
+	loaded  bool
+	fresh   map[string]bool // batches that arrived while the interface ran
+	cache   map[uint64]decoded
+	pending map[uint64]bool
+
+	changes     <-chan struct{}
+	unsubscribe func()
+
+	stack []page
+
+	notice      string
+	noticeBad   bool
+	noticeGen   int
+	loadErr     error
+	sendPending bool
+}
+
+// New builds the interface over a capture. Its change subscription is
+// released when the program ends (see Close).
+func New(opts Options) *App {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{
+		opts:    opts,
+		keys:    newKeyMap(),
+		styles:  newStyles(true),
+		help:    help.New(),
+		spinner: spinner.New(spinner.WithSpinner(spinner.Dot)),
+		catalog: newCatalog(),
+		fresh:   map[string]bool{},
+		cache:   map[uint64]decoded{},
+		pending: map[uint64]bool{},
+	}
+	a.help.Styles = a.styles.Help
+	a.keys.Samples.SetEnabled(opts.SendSamples != nil)
+	if !opts.Store.ReadOnly() {
+		a.changes, a.unsubscribe = opts.Store.Subscribe()
+	}
+	a.stack = []page{newBatchesPage()}
+	return a
+}
+
+// Close releases the change subscription.
+func (a *App) Close() {
+	if a.unsubscribe != nil {
+		a.unsubscribe()
+	}
+}
+
+// Run shows the interface until the user quits or ctx is done.
+func Run(ctx context.Context, opts Options) error {
+	a := New(opts)
+	defer a.Close()
+
+	p := tea.NewProgram(a, tea.WithContext(ctx))
+	if _, err := p.Run(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("run the interface: %w", err)
+	}
+	return nil
+}
+
+// Init reads the capture's summary records and starts listening for new
+// deliveries.
+func (a *App) Init() tea.Cmd {
+	return tea.Batch(
+		loadRecords(a.opts.Store),
+		waitForChange(a.changes),
+		tea.RequestBackgroundColor,
+		a.spinner.Tick,
+	)
+}
+
+// noticeExpiredMsg clears a notice, unless a newer one replaced it.
+type noticeExpiredMsg struct{ gen int }
+
+// samplesSentMsg reports the outcome of sending the built-in samples.
+type samplesSentMsg struct{ err error }
+
+// Update routes a message: data and window events to the root, keys first
+// to the keys that work everywhere, then to the page on top.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		a.help.SetWidth(msg.Width)
+		return a, nil
+
+	case tea.BackgroundColorMsg:
+		a.styles = newStyles(msg.IsDark())
+		a.help.Styles = a.styles.Help
+		return a, nil
+
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		a.spinner, cmd = a.spinner.Update(msg)
+		return a, cmd
+
+	case recordsMsg:
+		return a, a.filed(msg)
+
+	case changedMsg:
+		return a, tea.Batch(loadAfter(a.opts.Store, a.catalog.lastSeq), waitForChange(a.changes))
+
+	case decodedMsg:
+		delete(a.pending, msg.seq)
+		a.cache[msg.seq] = msg.decoded
+		if msg.err != nil {
+			a.opts.Logger.Warn("decode delivery", "seq", msg.seq, "err", msg.err)
+		}
+		return a, nil
+
+	case samplesSentMsg:
+		a.sendPending = false
+		if msg.err != nil {
+			return a, a.say(true, "Could not send the samples: %v", msg.err)
+		}
+		return a, a.say(false, "Sent the 3 built-in sample payloads to %s", a.opts.ListenURL)
+
+	case noticeExpiredMsg:
+		if msg.gen == a.noticeGen {
+			a.notice = ""
+		}
+		return a, nil
+
+	case tea.KeyPressMsg:
+		return a, a.key(msg)
+	}
+	return a, nil
+}
+
+// filed adds newly read records to the catalog and marks live arrivals.
+func (a *App) filed(msg recordsMsg) tea.Cmd {
+	if msg.err != nil {
+		a.loadErr = msg.err
+		a.opts.Logger.Error("read capture", "err", msg.err)
+		return a.say(true, "Could not read the capture: %v", msg.err)
+	}
+
+	touched := a.catalog.add(msg.records)
+	if !msg.initial && a.loaded {
+		for _, k := range touched {
+			a.fresh[k] = true
+		}
+	}
+	a.loaded = true
+	a.batchesPage().refresh(a)
+
+	if msg.initial || len(msg.records) == 0 {
+		return nil
+	}
+	last := msg.records[len(msg.records)-1]
+	what := last.BatchID
+	if what == "" {
+		what = fmt.Sprintf("delivery %d", last.Seq)
+	}
+	if len(msg.records) > 1 {
+		return a.say(false, "%d new deliveries, the last: %s (%s)", len(msg.records), clean(what), last.Status)
+	}
+	return a.say(false, "New delivery: %s (%s)", clean(what), last.Status)
+}
+
+// key handles one key press.
+func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, a.keys.Quit) {
+		return tea.Quit
+	}
+	if a.showHelp {
+		if key.Matches(msg, a.keys.Help, a.keys.Back) {
+			a.showHelp = false
+		}
+		return nil
+	}
+
+	top := a.top()
+	t := top.rows()
+	switch {
+	case key.Matches(msg, a.keys.Help):
+		a.showHelp = true
+	case key.Matches(msg, a.keys.Back):
+		if len(a.stack) > 1 {
+			a.stack = a.stack[:len(a.stack)-1]
+		}
+	case key.Matches(msg, a.keys.Open):
+		next, cmd := top.open(a)
+		if next != nil {
+			a.stack = append(a.stack, next)
+		}
+		return cmd
+	case key.Matches(msg, a.keys.Samples):
+		return a.sendSamples()
+	case t == nil:
+	case key.Matches(msg, a.keys.Up):
+		t.move(-1)
+	case key.Matches(msg, a.keys.Down):
+		t.move(1)
+	case key.Matches(msg, a.keys.PageUp):
+		t.move(-t.page())
+	case key.Matches(msg, a.keys.PageDown):
+		t.move(t.page())
+	case key.Matches(msg, a.keys.Top):
+		t.top()
+	case key.Matches(msg, a.keys.Bottom):
+		t.bottom()
+	}
+	return nil
+}
+
+func (a *App) sendSamples() tea.Cmd {
+	if a.opts.SendSamples == nil || a.sendPending {
+		return nil
+	}
+	a.sendPending = true
+	send := a.opts.SendSamples
+	return tea.Batch(
+		a.say(false, "Sending the built-in samples to %s…", a.opts.ListenURL),
+		func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			return samplesSentMsg{err: send(ctx)}
+		},
+	)
+}
+
+// say shows a notice for a few seconds.
+func (a *App) say(bad bool, format string, args ...any) tea.Cmd {
+	a.noticeGen++
+	a.notice = fmt.Sprintf(format, args...)
+	a.noticeBad = bad
+	gen := a.noticeGen
+	return tea.Tick(6*time.Second, func(time.Time) tea.Msg { return noticeExpiredMsg{gen: gen} })
+}
+
+// payload returns the decoded delivery seq, starting its decode when it is
+// neither cached nor under way. ok is false while it is being read.
+func (a *App) payload(seq uint64) (decoded, bool, tea.Cmd) {
+	if d, ok := a.cache[seq]; ok {
+		return d, true, nil
+	}
+	if a.pending[seq] {
+		return decoded{}, false, nil
+	}
+	a.pending[seq] = true
+	return decoded{}, false, decodeBody(a.opts.Store, seq)
+}
+
+func (a *App) top() page { return a.stack[len(a.stack)-1] }
+
+func (a *App) batchesPage() *batchesPage { return a.stack[0].(*batchesPage) }
+
+// View lays out the breadcrumb, the page, the notice or key reminder and
+// the status line, cut to the terminal so that nothing wraps.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.render())
+	v.AltScreen = true
+	v.WindowTitle = "clustr-explorer"
+	return v
+}
+
+func (a *App) render() string {
+	w, h := a.width, a.height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+
+	top := a.breadcrumb(w)
+	bottom := []string{a.footer(w), a.status(w)}
+	bodyHeight := max(h-1-len(bottom), 0)
+
+	var body string
+	if a.showHelp {
+		body = a.helpView(w, bodyHeight)
+	} else {
+		body = a.top().view(a, w, bodyHeight)
+	}
+	body = fitLines(body, w, bodyHeight)
+	if pad := bodyHeight - lipgloss.Height(body); pad > 0 && bodyHeight > 0 {
+		if body == "" {
+			pad--
+		}
+		body += strings.Repeat("\n", pad)
+	}
+
+	parts := []string{top}
+	if bodyHeight > 0 {
+		parts = append(parts, body)
+	}
+	parts = append(parts, bottom...)
+	return fitLines(strings.Join(parts, "\n"), w, h)
+}
+
+func (a *App) breadcrumb(width int) string {
+	st := &a.styles
+	crumbs := make([]string, 0, len(a.stack))
+	for _, p := range a.stack {
+		crumbs = append(crumbs, st.Crumb.Render(clean(p.crumb())))
+	}
+	line := st.Title.Render("clustr-explorer") + "  " + strings.Join(crumbs, st.CrumbSep.Render(" › "))
+	return fitLines(line, width, 1)
+}
+
+func (a *App) footer(width int) string {
+	if a.notice != "" {
+		style := a.styles.Notice
+		if a.noticeBad {
+			style = a.styles.NoticeBad
+		}
+		return style.Render(fit(clean(a.notice), width, false))
+	}
+	return fitLines(a.help.ShortHelpView(a.keys.ShortHelp()), width, 1)
+}
+
+// status is the bottom line: where to send, which file, how many
+// deliveries, and how many arrived while the interface was open.
+func (a *App) status(width int) string {
+	st := &a.styles
+	var parts []string
+	if a.opts.ListenURL != "" {
+		parts = append(parts, st.StatusKey.Render("● listening")+st.StatusBar.Render(" "+a.opts.ListenURL))
+	} else {
+		parts = append(parts, st.StatusKey.Render("read-only"))
+	}
+	parts = append(parts,
+		st.StatusBar.Render("capture "+filepath.Base(a.opts.Store.Path())),
+		st.StatusBar.Render(plural(a.catalog.count, "delivery", "deliveries")))
+	if n := len(a.fresh); n > 0 {
+		parts = append(parts, st.StatusKey.Render(fmt.Sprintf("%d new", n)))
+	}
+	line := strings.Join(parts, st.StatusBar.Render("  ·  "))
+	if pad := width - lipgloss.Width(line); pad > 0 {
+		line += st.StatusBar.Render(strings.Repeat(" ", pad))
+	}
+	return fitLines(line, width, 1)
+}
+
+func (a *App) helpView(width, height int) string {
+	title := a.styles.Title.Render("Keys")
+	return fitLines(title+"\n\n"+a.help.FullHelpView(a.keys.FullHelp()), width, height)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,240 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/storage"
+)
+
+// capture writes the named fixtures into a new capture file the way the
+// listener does, and returns it open for writing.
+func capture(t *testing.T, fixtures ...string) *storage.Store {
+	t.Helper()
+	store, err := storage.Open(filepath.Join(t.TempDir(), "capture.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	for _, name := range fixtures {
+		deliver(t, store, name)
+	}
+	return store
+}
+
+func deliver(t *testing.T, store *storage.Store, fixture string) storage.Record {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join("..", "testdata", "fixtures", fixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := storage.Record{
+		Request:  storage.Request{Method: "POST", Path: "/", RemoteAddr: "127.0.0.1:5555"},
+		BodySize: int64(len(body)),
+	}
+	if p, err := model.Decode(body); err != nil {
+		rec.Digest = model.RejectedDigest(err)
+	} else {
+		rec.Digest = p.Digest()
+	}
+	rec, err = store.Append(rec, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// start runs the real program on store at the given size, with colours off
+// unless a profile is given.
+func start(t *testing.T, opts Options, w, h int, profile ...colorprofile.Profile) *teatest.TestModel {
+	t.Helper()
+	p := colorprofile.Ascii
+	if len(profile) > 0 {
+		p = profile[0]
+	}
+	tm := teatest.NewTestModel(t, New(opts),
+		teatest.WithInitialTermSize(w, h),
+		teatest.WithProgramOptions(tea.WithColorProfile(p)))
+	t.Cleanup(func() { _ = tm.Quit() })
+	return tm
+}
+
+// waitFor waits until the program has written every one of texts.
+func waitFor(t *testing.T, tm *teatest.TestModel, texts ...string) {
+	t.Helper()
+	var seen []byte
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		seen = append(seen, b...)
+		plain := ansi.Strip(string(seen))
+		for _, s := range texts {
+			if !strings.Contains(plain, s) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+// screen renders the final model as the user would see it, without styles.
+func screen(t *testing.T, tm *teatest.TestModel) string {
+	t.Helper()
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	a := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*App)
+	return ansi.Strip(a.render())
+}
+
+func press(tm *teatest.TestModel, keys ...string) {
+	for _, k := range keys {
+		switch k {
+		case "enter":
+			tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+		case "esc":
+			tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+		case "down":
+			tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
+		default:
+			tm.Send(tea.KeyPressMsg{Code: rune(k[0]), Text: k})
+		}
+	}
+}
+
+func TestDrillDownToTimeline(t *testing.T) {
+	store := capture(t, "doc-full-history.json")
+	tm := start(t, Options{Store: store}, 120, 40)
+
+	waitFor(t, tm, "batch_hist001", "job_hist001", "2 warnings crm_batch_id=")
+
+	press(tm, "enter")
+	waitFor(t, tm, "John Doe", "VP of Sales", "summary claims 2 clients, 15 opportunities",
+		"triggered_by = daily-sync")
+
+	press(tm, "enter")
+	waitFor(t, tm, "Jane Smith", "85.5", "Previous Corp", "★ yes")
+
+	press(tm, "enter")
+	waitFor(t, tm, "Previous Corp, 24 months overlap (past)", "Engagement, newest first (3)")
+
+	out := screen(t, tm)
+	liked := strings.Index(out, "2025-03-15 prospect liked")
+	commented := strings.Index(out, "2025-02-10 prospect commented")
+	recommended := strings.Index(out, "2024-11-02 client recommended")
+	if liked < 0 || commented < 0 || recommended < 0 {
+		t.Fatalf("timeline lacks an event:\n%s", out)
+	}
+	if !(liked < commented && commented < recommended) {
+		t.Errorf("timeline is not newest first:\n%s", out)
+	}
+	if !strings.Contains(out, "Great insight!") {
+		t.Errorf("comment text missing:\n%s", out)
+	}
+	if !strings.Contains(out, "Batches › batch_hist001 › John Doe › Jane Smith") {
+		t.Errorf("breadcrumb wrong:\n%s", out)
+	}
+}
+
+func TestEscWalksBack(t *testing.T) {
+	store := capture(t, "doc-full-history.json")
+	tm := start(t, Options{Store: store}, 120, 40)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "enter")
+	waitFor(t, tm, "John Doe")
+	press(tm, "enter")
+	waitFor(t, tm, "Jane Smith")
+	press(tm, "enter")
+	waitFor(t, tm, "Engagement, newest first")
+
+	press(tm, "esc", "esc", "esc")
+	out := screen(t, tm)
+	crumb := strings.SplitN(out, "\n", 2)[0]
+	if !strings.HasSuffix(strings.TrimSpace(crumb), "Batches") {
+		t.Errorf("after three Esc the breadcrumb is %q, want Batches", crumb)
+	}
+	if !strings.Contains(out, "batch_hist001") || strings.Contains(out, "Engagement, newest first") {
+		t.Errorf("not back on Batches:\n%s", out)
+	}
+}
+
+func TestLiveArrival(t *testing.T) {
+	store := capture(t, "doc-completed.json")
+	tm := start(t, Options{Store: store, ListenURL: "http://127.0.0.1:9/"}, 120, 30)
+	waitFor(t, tm, "batch_xyz789", "1 delivery")
+
+	deliver(t, store, "doc-full-history.json")
+	waitFor(t, tm, "batch_hist001", "2 deliveries", "1 new", "New delivery: batch_hist001")
+
+	out := screen(t, tm)
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "batch_hist001") && strings.Contains(line, "done") &&
+			!strings.HasPrefix(line, "●") {
+			t.Errorf("the new batch has no mark: %q", line)
+		}
+	}
+}
+
+// The payload of edge-escape.json tries to clear the screen, write the
+// clipboard (OSC 52) and plant a hyperlink (OSC 8). None of it may reach the
+// terminal, on any page.
+func TestEscapeSequencesNeverReachTheTerminal(t *testing.T) {
+	store := capture(t, "edge-escape.json")
+	tm := start(t, Options{Store: store}, 140, 40, colorprofile.TrueColor)
+
+	var out bytes.Buffer
+	read := func(texts ...string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			out.Write(b)
+			plain := ansi.Strip(out.String())
+			for _, s := range texts {
+				if !strings.Contains(plain, s) {
+					return false
+				}
+			}
+			return true
+		}, teatest.WithDuration(5*time.Second))
+	}
+
+	read("batch_escape01")
+	press(tm, "enter")
+	read("Mallory␍Overwritten␈␈")
+	press(tm, "enter")
+	read("Eve ␛[2J␛[31mRed␛[0m")
+	press(tm, "enter")
+	read("CTO␛]52;c;ZWNobyBwd25lZA==␇",
+		"line one⏎line two Tabbed ␛]8;;https://evil.example/␇click␛]8;;␇")
+
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(tm.FinalOutput(t, teatest.WithFinalTimeout(5*time.Second)))
+	out.Write(rest)
+
+	raw := out.String()
+	for _, bad := range []string{"\x1b[2J\x1b[31m", "\x1b]52;", "\x1b]8;;https://evil",
+		"Mallory\r", "Overwritten\b"} {
+		if strings.Contains(raw, bad) {
+			t.Errorf("the program wrote the payload's %q to the terminal", bad)
+		}
+	}
+}
+
+func TestEmptyCaptureTellsWhereToSend(t *testing.T) {
+	store := capture(t)
+	tm := start(t, Options{Store: store, ListenURL: "http://127.0.0.1:8080/",
+		SendSamples: func(ctxCancel context.Context) error { return nil }}, 100, 24)
+	waitFor(t, tm, "No deliveries yet.", "http://127.0.0.1:8080/", "ngrok http 8080",
+		"press s to send")
+}

@@ -1,0 +1,182 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/storage"
+)
+
+// batchPage shows one delivery of a batch: its summary, custom fields and
+// warnings, then its clients.
+type batchPage struct {
+	batch  *batch
+	record storage.Record
+	table  table
+	built  bool
+}
+
+func (p *batchPage) crumb() string {
+	if p.record.BatchID != "" {
+		return p.record.BatchID
+	}
+	return fmt.Sprintf("delivery %d", p.record.Seq)
+}
+
+func (p *batchPage) rows() *table { return &p.table }
+
+// build fills the clients table once the body is decoded.
+func (p *batchPage) build(payload *model.Payload) {
+	p.built = true
+	p.table.columns = []column{
+		{title: "CLIENT", width: 12, grow: 2},
+		{title: "TITLE", width: 8, grow: 2},
+		{title: "COMPANY", width: 8, grow: 2},
+		{title: "OPPS", width: 5, right: true},
+		{title: "TARGET", width: 6, right: true},
+		{title: "BEST", width: 5, right: true},
+	}
+	rows := make([][]string, 0, len(payload.Results))
+	for _, r := range payload.Results {
+		best, targets, has := 0.0, 0, false
+		for _, o := range r.Opportunities {
+			if o.IsTargetCompany {
+				targets++
+			}
+			if o.Relationship.HasScore && (!has || o.Relationship.ConfidenceScore > best) {
+				best, has = o.Relationship.ConfidenceScore, true
+			}
+		}
+		bestText := ""
+		if has {
+			bestText = score(best)
+		}
+		rows = append(rows, []string{
+			clientName(r.Client), clean(r.Client.JobTitle), clean(r.Client.CompanyName),
+			fmt.Sprint(len(r.Opportunities)), fmt.Sprint(targets), bestText,
+		})
+	}
+	p.table.setRows(rows)
+}
+
+func (p *batchPage) view(a *App, width, height int) string {
+	d, ok := a.cache[p.record.Seq]
+	if !ok {
+		return a.spinner.View() + " Reading delivery " + fmt.Sprint(p.record.Seq) + "…"
+	}
+	if d.err != nil {
+		return p.rejectedView(a, d, width)
+	}
+	if !p.built {
+		p.build(d.payload)
+	}
+
+	card := p.card(a, d.payload)
+	cardHeight := min(strings.Count(card, "\n")+1, max(height-3, 0))
+	card = fitLines(card, width, cardHeight)
+	if p.table.len() == 0 {
+		return card + "\n\n" + a.styles.Muted.Render("This delivery holds no clients.")
+	}
+	return card + "\n\n" + p.table.view(width, height-cardHeight-1, &a.styles)
+}
+
+// card is the summary of the delivery above its clients.
+func (p *batchPage) card(a *App, payload *model.Payload) string {
+	st := &a.styles
+	r := p.record
+	var lines []string
+	add := func(label, value string) {
+		lines = append(lines, st.Label.Render(fmt.Sprintf("%-14s", label))+value)
+	}
+
+	status := statusBadge(r.Status)
+	if r.Status == "failed" {
+		status = st.Bad.Render(status)
+	} else {
+		status = st.Good.Render(status)
+	}
+	add("status", status+st.Muted.Render(fmt.Sprintf("   delivery %d, received %s",
+		r.Seq, r.ReceivedAt.Local().Format("2006-01-02 15:04:05"))))
+	add("job", clean(payload.JobID)+st.Muted.Render("   batch ")+clean(payload.BatchID))
+	if n := p.batch.redeliveries(); n > 0 {
+		add("deliveries", fmt.Sprintf("%d of this batch; showing the latest", n+1))
+	}
+
+	sum := payload.Summary
+	clients := fmt.Sprintf("%d clients, %d opportunities, %d at target companies",
+		r.Clients, r.Opportunities, r.TargetOpportunities)
+	if sum.Has && (sum.TotalProcessed != r.Clients || sum.TotalOpportunities != r.Opportunities) {
+		clients += st.Warn.Render(fmt.Sprintf("   (summary claims %d clients, %d opportunities)",
+			sum.TotalProcessed, sum.TotalOpportunities))
+	}
+	add("body holds", clients)
+	if sum.Has {
+		add("processing", fmt.Sprintf("%gs", sum.ProcessingTimeSeconds))
+	}
+	if payload.Timestamp != "" {
+		add("timestamp", clean(payload.Timestamp))
+	}
+	if e := payload.Error; e != nil {
+		add("error", st.Bad.Render(clean(jobErrorText(e))))
+		if e.Details != "" {
+			add("details", clean(e.Details))
+		}
+	}
+	for _, f := range model.Fields(payload.Custom) {
+		add("custom", clean(f.Key)+" = "+clean(f.Value))
+	}
+	for i, w := range payload.Warnings {
+		if i == 3 {
+			add("", st.Muted.Render(fmt.Sprintf("and %d more", len(payload.Warnings)-3)))
+			break
+		}
+		add("warning", st.Warn.Render(clean(w)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// rejectedView explains a delivery that is not a JSON object and shows the
+// start of what was sent.
+func (p *batchPage) rejectedView(a *App, d decoded, width int) string {
+	st := &a.styles
+	r := p.record
+	lines := []string{
+		st.Bad.Render("⊘ rejected") + st.Muted.Render(fmt.Sprintf("   delivery %d, received %s, %d bytes",
+			r.Seq, r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), r.BodySize)),
+		"",
+		st.Bad.Render(clean(d.err.Error())),
+	}
+	if r.Truncated {
+		lines = append(lines, st.Warn.Render("Only the first bytes of this body were kept."))
+	}
+	lines = append(lines, "", st.Label.Render("the body as received:"))
+	for i, line := range strings.Split(string(d.body), "\n") {
+		if i == 200 {
+			break
+		}
+		lines = append(lines, st.Muted.Render(fmt.Sprintf("%4d ", i+1))+clean(line))
+	}
+	return fitLines(strings.Join(lines, "\n"), width, len(lines))
+}
+
+func (p *batchPage) open(a *App) (page, tea.Cmd) {
+	d, ok := a.cache[p.record.Seq]
+	if !ok || d.payload == nil || p.table.len() == 0 {
+		return nil, nil
+	}
+	return newClientPage(d.payload, p.table.cursor), nil
+}
+
+func clientName(c model.Client) string {
+	name := c.Name
+	if name == "" {
+		name = strings.TrimSpace(c.FirstName + " " + c.LastName)
+	}
+	if name == "" {
+		name = "(no name) " + c.RecordID
+	}
+	return clean(name)
+}

@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/storage"
+)
+
+// batchesPage lists one row per batch, newest first, live.
+type batchesPage struct {
+	table table
+	keys  []string // batch key of each row, to keep the cursor on its batch
+}
+
+func newBatchesPage() *batchesPage {
+	return &batchesPage{table: table{columns: []column{
+		{title: "", width: 1},
+		{title: "STATUS", width: 9},
+		{title: "RECEIVED", width: 14},
+		{title: "BATCH", width: 14, grow: 2},
+		{title: "JOB", width: 10, grow: 1},
+		{title: "DLV", width: 3, right: true},
+		{title: "CLIENTS", width: 7, right: true},
+		{title: "OPPS", width: 6, right: true},
+		{title: "TARGET", width: 6, right: true},
+		{title: "BEST", width: 5, right: true},
+		{title: "NOTES", width: 12, grow: 3},
+	}}}
+}
+
+func (p *batchesPage) crumb() string  { return "Batches" }
+func (p *batchesPage) rows() *table   { return &p.table }
+func (p *batchesPage) selected() bool { return p.table.len() > 0 }
+
+// refresh rebuilds the rows from the catalog, keeping the cursor on the
+// batch it was on, so that a live arrival does not move the selection.
+func (p *batchesPage) refresh(a *App) {
+	current := ""
+	if p.table.cursor < len(p.keys) {
+		current = p.keys[p.table.cursor]
+	}
+
+	batches := a.catalog.batches
+	rows := make([][]string, 0, len(batches))
+	marks := make([]bool, 0, len(batches))
+	p.keys = p.keys[:0]
+	cursor := 0
+	for i, b := range batches {
+		rows = append(rows, batchRow(b, a.fresh[b.key]))
+		marks = append(marks, a.fresh[b.key])
+		p.keys = append(p.keys, b.key)
+		if b.key == current {
+			cursor = i
+		}
+	}
+	p.table.setRows(rows)
+	p.table.marks = marks
+	p.table.cursor = cursor
+	p.table.clamp()
+}
+
+func batchRow(b *batch, fresh bool) []string {
+	r := b.latest()
+	mark := ""
+	if fresh {
+		mark = "●"
+	}
+	best := ""
+	if r.HasScore {
+		best = score(r.BestScore)
+	}
+	batchID, jobID := clean(r.BatchID), clean(r.JobID)
+	if batchID == "" {
+		batchID = "—"
+	}
+	return []string{
+		mark,
+		statusBadge(r.Status),
+		receivedAt(r.ReceivedAt),
+		batchID,
+		jobID,
+		fmt.Sprint(len(b.deliveries)),
+		fmt.Sprint(r.Clients),
+		fmt.Sprint(r.Opportunities),
+		fmt.Sprint(r.TargetOpportunities),
+		best,
+		notes(r),
+	}
+}
+
+// notes is the last column: why a delivery failed, else its custom fields.
+func notes(r storage.Record) string {
+	switch {
+	case r.Status == model.StatusRejected:
+		return clean(r.Reject)
+	case r.Error != nil:
+		return clean(jobErrorText(r.Error))
+	}
+	var parts []string
+	for _, f := range model.Fields(r.Custom) {
+		if f.Key == "" {
+			parts = append(parts, clean(f.Value))
+			continue
+		}
+		parts = append(parts, clean(f.Key)+"="+clean(f.Value))
+	}
+	if len(r.Warnings) > 0 {
+		parts = append([]string{"⚠ " + plural(len(r.Warnings), "warning", "warnings")}, parts...)
+	}
+	return strings.Join(parts, " ")
+}
+
+func jobErrorText(e *model.JobError) string {
+	text := e.Code
+	if e.Message != "" {
+		text = strings.TrimPrefix(text+": "+e.Message, ": ")
+	}
+	return text
+}
+
+func (p *batchesPage) view(a *App, width, height int) string {
+	if !a.loaded {
+		return a.spinner.View() + " Reading the capture…"
+	}
+	if p.table.len() == 0 {
+		return a.emptyView(width)
+	}
+	return p.table.view(width, height, &a.styles)
+}
+
+// emptyView tells a new user how to get a first delivery in.
+func (a *App) emptyView(width int) string {
+	st := &a.styles
+	lines := []string{"", st.EmptyTitle.Render("No deliveries yet."), ""}
+	if a.opts.ListenURL == "" {
+		lines = append(lines, "This capture file holds no deliveries.")
+		return strings.Join(lines, "\n")
+	}
+	port := a.opts.ListenURL
+	if i := strings.LastIndex(port, ":"); i >= 0 {
+		port = strings.Trim(port[i+1:], "/")
+	}
+	lines = append(lines,
+		"Send Clustr's webhook to:  "+st.Good.Render(a.opts.ListenURL),
+		"",
+		st.Muted.Render("From the internet, run ")+"ngrok http "+port+
+			st.Muted.Render(" and give Clustr the https URL it prints."),
+		st.Muted.Render("To try it now, press ")+st.Good.Render("s")+
+			st.Muted.Render(" to send the three built-in sample payloads."),
+	)
+	return strings.Join(lines, "\n")
+}
+
+func (p *batchesPage) open(a *App) (page, tea.Cmd) {
+	if !p.selected() {
+		return nil, nil
+	}
+	b := a.catalog.byKey[p.keys[p.table.cursor]]
+	if a.fresh[b.key] {
+		delete(a.fresh, b.key)
+		p.refresh(a)
+	}
+	next := &batchPage{batch: b, record: b.latest()}
+	_, _, cmd := a.payload(next.record.Seq)
+	return next, cmd
+}
+
+func statusBadge(status string) string {
+	switch status {
+	case "completed":
+		return "✓ done"
+	case "failed":
+		return "✗ failed"
+	case model.StatusRejected:
+		return "⊘ rejected"
+	case "":
+		return "?"
+	}
+	return clean(status)
+}
+
+// receivedAt shows the time of day for today's deliveries and the date for
+// older ones, in local time.
+func receivedAt(t time.Time) string {
+	t = t.Local()
+	if y, m, d := t.Date(); y == time.Now().Year() && m == time.Now().Month() && d == time.Now().Day() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("Jan 02 15:04")
+}
+
+func score(f float64) string { return fmt.Sprintf("%.1f", f) }

@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/clustr/clustr-explorer/model"
+)
+
+// clientPage shows one client's card and their opportunities, best first.
+type clientPage struct {
+	result *model.Result
+	order  []int // indexes into result.Opportunities, best score first
+	table  table
+}
+
+func newClientPage(payload *model.Payload, index int) *clientPage {
+	r := &payload.Results[index]
+	p := &clientPage{result: r}
+
+	p.order = make([]int, len(r.Opportunities))
+	for i := range p.order {
+		p.order[i] = i
+	}
+	sort.SliceStable(p.order, func(i, j int) bool {
+		a, b := r.Opportunities[p.order[i]].Relationship, r.Opportunities[p.order[j]].Relationship
+		if a.HasScore != b.HasScore {
+			return a.HasScore
+		}
+		return a.ConfidenceScore > b.ConfidenceScore
+	})
+
+	p.table.columns = []column{
+		{title: "PROSPECT", width: 10, grow: 3},
+		{title: "TITLE", width: 6, grow: 2},
+		{title: "COMPANY", width: 8, grow: 2},
+		{title: "SCORE", width: 5, right: true},
+		{title: "OVERLAP", width: 7, right: true},
+		{title: "SHARED", width: 6, grow: 2},
+		{title: "WHEN", width: 7},
+		{title: "TARGET", width: 6},
+		{title: "ENG", width: 3, right: true},
+	}
+	rows := make([][]string, 0, len(r.Opportunities))
+	for _, i := range p.order {
+		rows = append(rows, opportunityRow(r.Opportunities[i]))
+	}
+	p.table.setRows(rows)
+	return p
+}
+
+func opportunityRow(o model.Opportunity) []string {
+	rel := o.Relationship
+	scoreText := ""
+	if rel.HasScore {
+		scoreText = score(rel.ConfidenceScore)
+	}
+	overlap := ""
+	if rel.TotalOverlapMonths > 0 {
+		overlap = fmt.Sprintf("%d mo", rel.TotalOverlapMonths)
+	}
+	when := ""
+	if rel.SharedExperience.CompanyName != "" {
+		when = "past"
+		if rel.SharedExperience.IsCurrent {
+			when = "current"
+		}
+	}
+	target := ""
+	if o.IsTargetCompany {
+		target = "★ yes"
+	}
+	engagements := ""
+	if o.Engagement != nil {
+		engagements = fmt.Sprint(max(o.Engagement.TotalEngagements, len(o.Engagement.History)))
+	}
+	company := o.Company.Name
+	if company == "" {
+		company = o.Prospect.CompanyName
+	}
+	return []string{
+		prospectName(o), clean(o.Prospect.JobTitle), clean(company), scoreText, overlap,
+		clean(rel.SharedExperience.CompanyName), when, target, engagements,
+	}
+}
+
+func prospectName(o model.Opportunity) string {
+	if o.Prospect.Name == "" {
+		return "(no name) " + clean(o.ID)
+	}
+	return clean(o.Prospect.Name)
+}
+
+func (p *clientPage) crumb() string { return clientName(p.result.Client) }
+func (p *clientPage) rows() *table  { return &p.table }
+
+func (p *clientPage) view(a *App, width, height int) string {
+	st := &a.styles
+	c := p.result.Client
+	var lines []string
+	add := func(label, value string) {
+		if value != "" {
+			lines = append(lines, st.Label.Render(fmt.Sprintf("%-10s", label))+value)
+		}
+	}
+	add("client", st.Crumb.Render(clientName(c))+st.Muted.Render("  "+clean(c.JobTitle)+
+		atCompany(c.CompanyName)))
+	add("record", clean(c.RecordID))
+	add("owner", clean(c.OwnerEmail))
+	add("linkedin", clean(c.LinkedInURL))
+
+	card := strings.Join(lines, "\n")
+	cardHeight := min(len(lines), max(height-3, 0))
+	card = fitLines(card, width, cardHeight)
+	if p.table.len() == 0 {
+		return card + "\n\n" + st.Muted.Render("Clustr found no opportunities for this client.")
+	}
+	return card + "\n\n" + p.table.view(width, height-cardHeight-1, st)
+}
+
+func atCompany(name string) string {
+	if name == "" {
+		return ""
+	}
+	return " at " + clean(name)
+}
+
+func (p *clientPage) open(a *App) (page, tea.Cmd) {
+	if p.table.len() == 0 {
+		return nil, nil
+	}
+	o := &p.result.Opportunities[p.order[p.table.cursor]]
+	return newOpportunityPage(o), nil
+}
