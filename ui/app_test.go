@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -237,4 +238,99 @@ func TestEmptyCaptureTellsWhereToSend(t *testing.T) {
 		SendSamples: func(ctxCancel context.Context) error { return nil }}, 100, 24)
 	waitFor(t, tm, "No deliveries yet.", "http://127.0.0.1:8080/", "ngrok http 8080",
 		"press s to send")
+}
+
+func TestFailedBatchShowsItsError(t *testing.T) {
+	store := capture(t, "doc-failed.json")
+	tm := start(t, Options{Store: store}, 120, 30)
+	waitFor(t, tm, "✗ failed", "PROCESSING_ERROR: Failed to")
+	press(tm, "enter")
+	waitFor(t, tm, "PROCESSING_ERROR: Failed to process contacts", "Additional error context",
+		"This delivery holds no clients.")
+}
+
+func TestRejectedDeliveryShowsWhereItBroke(t *testing.T) {
+	store := capture(t, "edge-truncated.json", "edge-not-json.txt")
+	tm := start(t, Options{Store: store}, 120, 40)
+	waitFor(t, tm, "⊘ rejected", "invalid character 's'")
+	press(tm, "down", "enter")
+	waitFor(t, tm, "at line 27, column 22", "the body as received:", `"linkedin`)
+}
+
+func TestHelpListsEveryKey(t *testing.T) {
+	store := capture(t, "doc-completed.json")
+	tm := start(t, Options{Store: store}, 120, 30)
+	waitFor(t, tm, "batch_xyz789")
+	press(tm, "?")
+	waitFor(t, tm, "Keys", "page up", "first", "last", "open", "back", "quit")
+	press(tm, "?")
+	out := screen(t, tm)
+	if strings.Contains(out, "page up") || !strings.Contains(out, "batch_xyz789") {
+		t.Errorf("? did not close the help:\n%s", out)
+	}
+}
+
+// Every page must fit any terminal: no line wider than it, no more lines
+// than it has, and no panic when it shrinks to almost nothing.
+func TestEveryPageFitsEverySize(t *testing.T) {
+	sizes := [][2]int{{200, 50}, {120, 40}, {80, 24}, {40, 12}, {10, 3}, {80, 3}, {1, 1}}
+	depths := []int{0, 1, 2, 3}
+	for _, depth := range depths {
+		for _, size := range sizes {
+			w, h := size[0], size[1]
+			t.Run(fmt.Sprintf("depth%d/%dx%d", depth, w, h), func(t *testing.T) {
+				store := capture(t, "edge-unicode.json", "doc-full-history.json")
+				tm := start(t, Options{Store: store}, 120, 40)
+				waitFor(t, tm, "batch_hist001")
+				for range depth {
+					press(tm, "enter")
+					time.Sleep(30 * time.Millisecond)
+				}
+				tm.Send(tea.WindowSizeMsg{Width: w, Height: h})
+				out := screen(t, tm)
+				lines := strings.Split(out, "\n")
+				if len(lines) > h {
+					t.Errorf("%d lines on a %d-line terminal", len(lines), h)
+				}
+				for _, l := range lines {
+					if lw := ansi.StringWidth(l); lw > w {
+						t.Errorf("line of width %d on a %d-column terminal: %q", lw, w, l)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestLongUnicodeTextIsCutNotWrapped(t *testing.T) {
+	store := capture(t, "edge-unicode.json")
+	tm := start(t, Options{Store: store}, 100, 30)
+	waitFor(t, tm, "batch_unicode01")
+	press(tm, "enter")
+	waitFor(t, tm, "Zoë Ångström-Núñez")
+	press(tm, "enter")
+	waitFor(t, tm, "José 🚀 Álvarez", "محمد الأحمد")
+	out := screen(t, tm)
+
+	var rows []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "85.5") {
+			rows = append(rows, l)
+		}
+	}
+	if len(rows) != 3 {
+		t.Fatalf("want 3 opportunity rows, got %d:\n%s", len(rows), out)
+	}
+	for _, r := range rows {
+		if ansi.StringWidth(r) != 100 {
+			t.Errorf("row is %d wide, want exactly 100: %q", ansi.StringWidth(r), r)
+		}
+		// The score column ends at the same cell on every row.
+		if got, want := ansi.StringWidth(r[:strings.Index(r, "85.5")]), ansi.StringWidth(rows[0][:strings.Index(rows[0], "85.5")]); got != want {
+			t.Errorf("score column misaligned: at %d, want %d", got, want)
+		}
+	}
+	if !strings.Contains(rows[2], "Very Long Title") || !strings.Contains(rows[2], "…") {
+		t.Errorf("the long title is not cut with an ellipsis:\n%s", out)
+	}
 }

@@ -20,16 +20,16 @@ type batchesPage struct {
 func newBatchesPage() *batchesPage {
 	return &batchesPage{table: table{columns: []column{
 		{title: "", width: 1},
-		{title: "STATUS", width: 9},
-		{title: "RECEIVED", width: 14},
+		{title: "STATUS", width: 10},
+		{title: "RECEIVED", width: 12},
 		{title: "BATCH", width: 14, grow: 2},
-		{title: "JOB", width: 10, grow: 1},
+		{title: "JOB", width: 8, grow: 1},
 		{title: "DLV", width: 3, right: true},
 		{title: "CLIENTS", width: 7, right: true},
 		{title: "OPPS", width: 6, right: true},
 		{title: "TARGET", width: 6, right: true},
 		{title: "BEST", width: 5, right: true},
-		{title: "NOTES", width: 12, grow: 3},
+		{title: "NOTES", width: 8, grow: 3},
 	}}}
 }
 
@@ -97,7 +97,7 @@ func batchRow(b *batch, fresh bool) []string {
 func notes(r storage.Record) string {
 	switch {
 	case r.Status == model.StatusRejected:
-		return clean(r.Reject)
+		return clean(strings.TrimPrefix(r.Reject, "not a JSON object: "))
 	case r.Error != nil:
 		return clean(jobErrorText(r.Error))
 	}

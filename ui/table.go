@@ -111,6 +111,16 @@ func (t *table) widths(width int) []int {
 			given += extra
 			last = i
 		}
+		// Columns still short of their widest cell take what is left, in
+		// order, so that identifiers come out whole before notes grow.
+		for i, c := range t.columns {
+			if ws[i] == 0 || c.grow == 0 || i >= len(t.natural) || given >= spare {
+				continue
+			}
+			extra := min(max(t.natural[i]-ws[i], 0), spare-given)
+			ws[i] += extra
+			given += extra
+		}
 		if last >= 0 {
 			ws[last] += spare - given
 		}
