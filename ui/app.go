@@ -252,6 +252,14 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	case key.Matches(msg, a.keys.Samples):
 		return a.sendSamples()
+	case key.Matches(msg, a.keys.Earlier, a.keys.Later):
+		if bp, ok := top.(*batchPage); ok {
+			step := 1
+			if key.Matches(msg, a.keys.Earlier) {
+				step = -1
+			}
+			return bp.step(a, step)
+		}
 	case t == nil:
 	case key.Matches(msg, a.keys.Up):
 		t.move(-1)

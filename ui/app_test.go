@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/charmbracelet/x/vt"
 
 	"github.com/clustr/clustr-explorer/model"
 	"github.com/clustr/clustr-explorer/storage"
@@ -57,9 +58,17 @@ func deliver(t *testing.T, store *storage.Store, fixture string) storage.Record 
 	return rec
 }
 
+// session is the real program under teatest, with a virtual terminal that
+// its output is played into, so that tests read the screen a user would see
+// rather than the renderer's stream of partial updates.
+type session struct {
+	*teatest.TestModel
+	emu *vt.Emulator
+}
+
 // start runs the real program on store at the given size, with colours off
 // unless a profile is given.
-func start(t *testing.T, opts Options, w, h int, profile ...colorprofile.Profile) *teatest.TestModel {
+func start(t *testing.T, opts Options, w, h int, profile ...colorprofile.Profile) *session {
 	t.Helper()
 	p := colorprofile.Ascii
 	if len(profile) > 0 {
@@ -68,37 +77,55 @@ func start(t *testing.T, opts Options, w, h int, profile ...colorprofile.Profile
 	tm := teatest.NewTestModel(t, New(opts),
 		teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(p)))
-	t.Cleanup(func() { _ = tm.Quit() })
-	return tm
+	emu := vt.NewEmulator(w, h)
+	// The emulator answers the program's terminal queries on its input
+	// side; nobody needs the answers, but they must be drained.
+	go func() { _, _ = io.Copy(io.Discard, emu) }()
+	t.Cleanup(func() {
+		_ = tm.Quit()
+		_ = emu.Close()
+	})
+	return &session{TestModel: tm, emu: emu}
 }
 
-// waitFor waits until the program has written every one of texts.
-func waitFor(t *testing.T, tm *teatest.TestModel, texts ...string) {
+// waitFor waits until the terminal shows every one of texts.
+func waitFor(t *testing.T, s *session, texts ...string) {
 	t.Helper()
-	var seen []byte
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		seen = append(seen, b...)
-		plain := ansi.Strip(string(seen))
-		for _, s := range texts {
-			if !strings.Contains(plain, s) {
-				return false
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := io.ReadAll(s.Output())
+		// A real tty turns each line feed into CR LF (onlcr); the emulator
+		// is fed the bytes directly, so that step is done here.
+		_, _ = s.emu.Write(bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")))
+		shown := s.emu.String()
+		missing := ""
+		for _, text := range texts {
+			if !strings.Contains(shown, text) {
+				missing = text
+				break
 			}
 		}
-		return true
-	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen never showed %q:\n%s", missing, shown)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // screen renders the final model as the user would see it, without styles.
-func screen(t *testing.T, tm *teatest.TestModel) string {
+func screen(t *testing.T, s *session) string {
 	t.Helper()
-	if err := tm.Quit(); err != nil {
+	if err := s.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	a := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*App)
+	a := s.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*App)
 	return ansi.Strip(a.render())
 }
 
-func press(tm *teatest.TestModel, keys ...string) {
+func press(tm *session, keys ...string) {
 	for _, k := range keys {
 		switch k {
 		case "enter":
@@ -332,5 +359,20 @@ func TestLongUnicodeTextIsCutNotWrapped(t *testing.T) {
 	}
 	if !strings.Contains(rows[2], "Very Long Title") || !strings.Contains(rows[2], "…") {
 		t.Errorf("the long title is not cut with an ellipsis:\n%s", out)
+	}
+}
+
+func TestBracketsStepThroughTheDeliveriesOfABatch(t *testing.T) {
+	store := capture(t, "doc-completed.json", "doc-failed.json")
+	tm := start(t, Options{Store: store}, 120, 30)
+	waitFor(t, tm, "batch_xyz789")
+	press(tm, "enter")
+	waitFor(t, tm, "2 of 2 in this batch", "PROCESSING_ERROR")
+	press(tm, "[")
+	waitFor(t, tm, "1 of 2 in this batch", "John Doe")
+	press(tm, "enter")
+	out := screen(t, tm)
+	if !strings.Contains(out, "Jane Smith") {
+		t.Errorf("Enter after [ did not open the earlier delivery's client:\n%s", out)
 	}
 }

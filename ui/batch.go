@@ -101,8 +101,9 @@ func (p *batchPage) card(a *App, payload *model.Payload) string {
 	add("status", status+st.Muted.Render(fmt.Sprintf("   delivery %d, received %s",
 		r.Seq, r.ReceivedAt.Local().Format("2006-01-02 15:04:05"))))
 	add("job", clean(payload.JobID)+st.Muted.Render("   batch ")+clean(payload.BatchID))
-	if n := p.batch.redeliveries(); n > 0 {
-		add("deliveries", fmt.Sprintf("%d of this batch; showing the latest", n+1))
+	if n := len(p.batch.deliveries); n > 1 {
+		add("deliveries", fmt.Sprintf("%d of %d in this batch", p.index()+1, n)+
+			st.Muted.Render("   [ and ] show the others"))
 	}
 
 	sum := payload.Summary
@@ -160,6 +161,29 @@ func (p *batchPage) rejectedView(a *App, d decoded, width int) string {
 		lines = append(lines, st.Muted.Render(fmt.Sprintf("%4d ", i+1))+clean(line))
 	}
 	return fitLines(strings.Join(lines, "\n"), width, len(lines))
+}
+
+// index is the position of the shown delivery among the batch's.
+func (p *batchPage) index() int {
+	for i, r := range p.batch.deliveries {
+		if r.Seq == p.record.Seq {
+			return i
+		}
+	}
+	return 0
+}
+
+// step shows the delivery of the same batch step places later (or earlier).
+func (p *batchPage) step(a *App, step int) tea.Cmd {
+	i := p.index() + step
+	if i < 0 || i >= len(p.batch.deliveries) {
+		return nil
+	}
+	p.record = p.batch.deliveries[i]
+	p.built = false
+	p.table = table{}
+	_, _, cmd := a.payload(p.record.Seq)
+	return cmd
 }
 
 func (p *batchPage) open(a *App) (page, tea.Cmd) {

@@ -14,6 +14,8 @@ type KeyMap struct {
 	Open     key.Binding
 	Back     key.Binding
 	Samples  key.Binding
+	Earlier  key.Binding
+	Later    key.Binding
 	Help     key.Binding
 	Quit     key.Binding
 }
@@ -29,7 +31,11 @@ func newKeyMap() KeyMap {
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Back:     key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back")),
 		Samples: key.NewBinding(key.WithKeys("s"),
-			key.WithHelp("s", "send the built-in samples to this listener")),
+			key.WithHelp("s", "send samples")),
+		Earlier: key.NewBinding(key.WithKeys("["),
+			key.WithHelp("[", "earlier delivery of the batch")),
+		Later: key.NewBinding(key.WithKeys("]"),
+			key.WithHelp("]", "later delivery of the batch")),
 		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -37,14 +43,14 @@ func newKeyMap() KeyMap {
 
 // ShortHelp is the one-line reminder at the bottom of the screen.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Open, k.Back, k.Samples, k.Help, k.Quit}
+	return []key.Binding{k.Open, k.Back, k.Samples, k.Help, k.Quit}
 }
 
 // FullHelp is the help screen, one column per concern.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Samples},
+		{k.Open, k.Back, k.Earlier, k.Later, k.Samples},
 		{k.Help, k.Quit},
 	}
 }
