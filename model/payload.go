@@ -27,17 +27,17 @@ type Payload struct {
 // Summary is the totals block as the sender claims them. Has is false when
 // the payload carried no summary at all.
 type Summary struct {
-	Has                   bool
-	TotalProcessed        int
-	TotalOpportunities    int
-	ProcessingTimeSeconds float64
+	Has                   bool    `json:"present"`
+	TotalProcessed        int     `json:"total_processed"`
+	TotalOpportunities    int     `json:"total_opportunities"`
+	ProcessingTimeSeconds float64 `json:"processing_time_seconds"`
 }
 
 // JobError explains a failed job.
 type JobError struct {
-	Code    string
-	Message string
-	Details string
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Details string `json:"details,omitempty"`
 }
 
 // Result is one CRM contact and the introduction paths found for it.
