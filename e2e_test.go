@@ -15,17 +15,6 @@ import (
 // These tests drive the built binary in tmux, as a user at a terminal would:
 // the listener and the interface in one process, a delivery sent with curl.
 
-// buildBinary compiles clustr-explorer once per test into its temp dir.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "clustr-explorer")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -115,7 +104,7 @@ func TestEndToEndDeliveryAppearsWithoutAKeypress(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed")
 	}
-	bin := buildBinary(t)
+	bin := binary(t)
 	db := filepath.Join(t.TempDir(), "capture.db")
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	url := "http://" + addr + "/"
@@ -141,7 +130,7 @@ func TestEndToEndDeliveryAppearsWithoutAKeypress(t *testing.T) {
 }
 
 func TestEndToEndSampleKeyFillsAnEmptyCapture(t *testing.T) {
-	bin := buildBinary(t)
+	bin := binary(t)
 	db := filepath.Join(t.TempDir(), "capture.db")
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 

@@ -56,6 +56,9 @@ func syntaxError(body []byte, dec *jsontext.Decoder, err error) *SyntaxError {
 		for offset < int64(len(body)) && isSpace(body[offset]) {
 			offset++
 		}
+	case errors.As(err, &se) && errors.Is(se.Err, io.ErrUnexpectedEOF):
+		offset = int64(len(body))
+		reason = "the body ends in the middle of a value"
 	case errors.As(err, &se):
 		offset = se.ByteOffset
 		reason = se.Err.Error()

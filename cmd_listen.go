@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"syscall"
+	"time"
+
+	"github.com/clustr/clustr-explorer/listener"
+	"github.com/clustr/clustr-explorer/storage"
+)
+
+// shutdownGrace is how long deliveries in flight get to be stored and
+// answered once the program is asked to stop.
+const shutdownGrace = 10 * time.Second
+
+// listenCmd is `clustr-explorer [listen] [--headless]`. Its help texts are
+// in listenHelp, since they would not fit on the lines of its tags.
+type listenCmd struct {
+	Addr     string   `default:"127.0.0.1:8080" env:"CLUSTR_EXPLORER_ADDR" help:"${addr}"`
+	DB       string   `name:"db" default:"./clustr-capture.db" env:"CLUSTR_EXPLORER_DB" help:"${db}"`
+	MaxBody  byteSize `default:"64MiB" env:"CLUSTR_EXPLORER_MAX_BODY" help:"${max_body}"`
+	Headless bool     `help:"${headless}"`
+}
+
+var listenHelp = map[string]string{
+	"addr":     "HOST:PORT to listen on; port 0 picks a free one.",
+	"db":       "Capture file to store deliveries in; created when missing.",
+	"max_body": "Largest body accepted once decompressed, as in 64MiB or 500MB.",
+	"headless": "Capture only, without the interface; one log line per delivery on stderr.",
+}
+
+// Run captures deliveries until the interface is left or, headless, until
+// the program is interrupted.
+func (c *listenCmd) Run(env *runEnv) error {
+	logger, closeLog, err := env.logger(c.Headless)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	// The store's own lock timeout is short, so that a file another
+	// process captures into is reported within a second.
+	store, err := storage.Open(c.DB, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	server, err := listener.New(store, listener.Options{
+		MaxBody: int64(c.MaxBody),
+		Logger:  logger,
+		Version: version,
+	}).Listen(c.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%w; pick another with --addr", err)
+	}
+	if err != nil {
+		return fmt.Errorf("%w; check --addr", err)
+	}
+
+	if c.Headless {
+		err = c.capture(env, server, logger)
+	} else {
+		err = c.browse(env, store, server, logger)
+	}
+
+	// The listener stops before the store closes, so that every delivery
+	// it has acknowledged is in the file and none is cut off half-written.
+	if stopErr := stop(server); err == nil {
+		err = stopErr
+	}
+	if closeErr := store.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		logger.Info("stopped", "db", store.Path())
+	}
+	return err
+}
+
+// capture runs headless until the program is interrupted or the listener
+// fails.
+func (c *listenCmd) capture(env *runEnv, server *listener.Server, logger *slog.Logger) error {
+	fmt.Fprintf(env.stdout, "Listening on %s; capturing into %s. Stop with Ctrl-C.\n",
+		server.URL(), c.DB)
+	logger.Info("listening", "url", server.URL(), "db", c.DB,
+		"max_body", int64(c.MaxBody), "version", version)
+
+	select {
+	case <-env.ctx.Done():
+		logger.Info("stopping", "reason", "signal")
+		return nil
+	case err := <-server.Done():
+		return fmt.Errorf("the listener on %s stopped: %w", server.Addr(), err)
+	}
+}
+
+// browse runs the interface over the live capture until the user leaves it.
+func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.Server,
+	logger *slog.Logger) error {
+	// A listener that fails ends the interface, which cannot show live
+	// deliveries without it.
+	ctx, cancel := context.WithCancelCause(env.ctx)
+	defer cancel(nil)
+	go func() {
+		if err := <-server.Done(); err != nil {
+			cancel(fmt.Errorf("the listener on %s stopped: %w", server.Addr(), err))
+		}
+	}()
+
+	url := server.URL()
+	err := runInterface(ctx, interfaceOptions{
+		Store:     store,
+		ListenURL: url,
+		SendSamples: func(ctx context.Context) error {
+			return sendSamples(ctx, url, builtinSamples(), nil)
+		},
+		Logger: logger,
+	})
+	if cause := context.Cause(ctx); err == nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		err = cause
+	}
+	return err
+}
+
+// stop shuts the server down, waiting for deliveries in flight.
+func stop(server *listener.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	return server.Shutdown(ctx)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clustr/clustr-explorer/listener"
+	"github.com/clustr/clustr-explorer/storage"
+)
+
+// startListener serves a real listener over a new capture file until the
+// test ends.
+func startListener(t *testing.T, opts listener.Options) (*storage.Store, *listener.Server) {
+	t.Helper()
+
+	store, err := storage.Open(filepath.Join(t.TempDir(), "capture.db"), storage.Options{})
+	if err != nil {
+		t.Fatalf("open capture: %v", err)
+	}
+	server, err := listener.New(store, opts).Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = server.Shutdown(ctx)
+		_ = store.Close()
+	})
+	return store, server
+}
+
+// TestSend posts the built-in samples to a real listener and checks the
+// three answers printed and the three deliveries stored.
+func TestSend(t *testing.T) {
+	store, server := startListener(t, listener.Options{})
+
+	r := runCLI(t, "send", server.URL())
+	if r.status != 0 || r.stderr != "" {
+		t.Fatalf("send: status %d, stderr %q", r.status, r.stderr)
+	}
+
+	want := []string{
+		`doc-completed.json -> 200 {"ok":true,"seq":1,"job_id":"job_abc123",`,
+		`doc-failed.json -> 200 {"ok":true,"seq":2,"job_id":"job_abc123",`,
+		`doc-full-history.json -> 200 {"ok":true,"seq":3,"job_id":"job_hist001",`,
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("send printed %d lines, want %d:\n%s", len(lines), len(want), r.stdout)
+	}
+	for i, line := range lines {
+		if !strings.HasPrefix(line, want[i]) || !strings.HasSuffix(line, "}") {
+			t.Errorf("line %d: %q, want it to start %q", i+1, line, want[i])
+		}
+	}
+
+	records, err := store.Records()
+	if err != nil || len(records) != 3 {
+		t.Fatalf("the capture holds %d deliveries (%v), want 3", len(records), err)
+	}
+	for _, rec := range records {
+		if got := rec.Request.Header["User-Agent"]; len(got) != 1 || got[0] != "clustr-explorer/dev" {
+			t.Errorf("delivery %d sent with User-Agent %q", rec.Seq, got)
+		}
+		if got := rec.Request.Header["Content-Type"]; len(got) != 1 || got[0] != "application/json" {
+			t.Errorf("delivery %d sent with Content-Type %q", rec.Seq, got)
+		}
+	}
+}
+
+// TestSendOneSample checks --sample, with and without .json.
+func TestSendOneSample(t *testing.T) {
+	_, server := startListener(t, listener.Options{})
+
+	r := runCLI(t, "send", server.URL(), "--sample", "doc-failed")
+	if r.status != 0 || !regexp.MustCompile(`^doc-failed.json -> 200 \{"ok":true,"seq":1,`).
+		MatchString(r.stdout) || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("send --sample doc-failed: status %d, stdout %q", r.status, r.stdout)
+	}
+
+	r = runCLI(t, "send", server.URL(), "--sample", "nope.json")
+	if r.status != 1 || !strings.Contains(r.stderr, `no built-in sample is named "nope.json"`) ||
+		!strings.Contains(r.stderr, "doc-completed.json") {
+		t.Errorf("send --sample nope.json: status %d, stderr %q", r.status, r.stderr)
+	}
+}
+
+// TestSendRefused checks that answers other than 2xx are printed and make
+// send fail.
+func TestSendRefused(t *testing.T) {
+	_, server := startListener(t, listener.Options{MaxBody: 100})
+
+	r := runCLI(t, "send", server.URL())
+	if r.status != 1 || strings.Count(r.stdout, " -> 413 {\"ok\":false,") != 3 {
+		t.Errorf("send over the limit: status %d, stdout %q", r.status, r.stdout)
+	}
+	if !strings.Contains(r.stderr, "3 of 3 samples were not accepted") ||
+		strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("send over the limit: stderr %q", r.stderr)
+	}
+}
+
+// TestSendUnreachable checks the advice given when nothing listens.
+func TestSendUnreachable(t *testing.T) {
+	// A port that was free a moment ago is, in all likelihood, still free.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+
+	r := runCLI(t, "send", url)
+	want := "clustr-explorer: send to " + url + ": connection refused: is the listener running?\n"
+	if r.status != 1 || r.stdout != "" || r.stderr != want {
+		t.Errorf("send to a closed port: status %d, stdout %q, stderr %q, want %q",
+			r.status, r.stdout, r.stderr, want)
+	}
+
+	r = runCLI(t, "send", "ftp://example.com/")
+	if r.status != 1 || !strings.Contains(r.stderr, "is not an http or https URL") {
+		t.Errorf("send to ftp: status %d, stderr %q", r.status, r.stderr)
+	}
+}
