@@ -270,7 +270,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, a.keys.PageDown):
 		t.move(t.page())
 	case key.Matches(msg, a.keys.Top):
-		t.top()
+		t.first()
 	case key.Matches(msg, a.keys.Bottom):
 		t.bottom()
 	}

@@ -31,14 +31,14 @@ func (p *batchPage) rows() *table { return &p.table }
 // build fills the clients table once the body is decoded.
 func (p *batchPage) build(payload *model.Payload) {
 	p.built = true
-	p.table.columns = []column{
-		{title: "CLIENT", width: 12, grow: 2},
-		{title: "TITLE", width: 8, grow: 2},
-		{title: "COMPANY", width: 8, grow: 2},
-		{title: "OPPS", width: 5, right: true},
-		{title: "TARGET", width: 6, right: true},
-		{title: "BEST", width: 5, right: true},
-	}
+	p.table = newTable(
+		column{title: "CLIENT", width: 12, grow: 2},
+		column{title: "TITLE", width: 8, grow: 2},
+		column{title: "COMPANY", width: 8, grow: 2},
+		column{title: "OPPS", width: 5, right: true},
+		column{title: "TARGET", width: 6, right: true},
+		column{title: "BEST", width: 5, right: true},
+	)
 	rows := make([][]string, 0, len(payload.Results))
 	for _, r := range payload.Results {
 		best, targets, has := 0.0, 0, false
@@ -188,10 +188,11 @@ func (p *batchPage) step(a *App, step int) tea.Cmd {
 
 func (p *batchPage) open(a *App) (page, tea.Cmd) {
 	d, ok := a.cache[p.record.Seq]
-	if !ok || d.payload == nil || p.table.len() == 0 {
+	i, selected := p.table.selected()
+	if !ok || d.payload == nil || !selected {
 		return nil, nil
 	}
-	return newClientPage(d.payload, p.table.cursor), nil
+	return newClientPage(d.payload, i), nil
 }
 
 func clientName(c model.Client) string {

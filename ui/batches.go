@@ -18,31 +18,38 @@ type batchesPage struct {
 }
 
 func newBatchesPage() *batchesPage {
-	return &batchesPage{table: table{columns: []column{
-		{title: "", width: 1},
-		{title: "STATUS", width: 10},
-		{title: "RECEIVED", width: 12},
-		{title: "BATCH", width: 14, grow: 2},
-		{title: "JOB", width: 8, grow: 1},
-		{title: "DLV", width: 3, right: true},
-		{title: "CLIENTS", width: 7, right: true},
-		{title: "OPPS", width: 6, right: true},
-		{title: "TARGET", width: 6, right: true},
-		{title: "BEST", width: 5, right: true},
-		{title: "NOTES", width: 8, grow: 3},
-	}}}
+	return &batchesPage{table: newTable(
+		column{title: "", width: 1},
+		column{title: "STATUS", width: 10},
+		column{title: "RECEIVED", width: 12},
+		column{title: "BATCH", width: 14, grow: 2},
+		column{title: "JOB", width: 8, grow: 1},
+		column{title: "DLV", width: 3, right: true},
+		column{title: "CLIENTS", width: 7, right: true},
+		column{title: "OPPS", width: 6, right: true},
+		column{title: "TARGET", width: 6, right: true},
+		column{title: "BEST", width: 5, right: true},
+		column{title: "NOTES", width: 8, grow: 3},
+	)}
 }
 
 func (p *batchesPage) crumb() string  { return "Batches" }
 func (p *batchesPage) rows() *table   { return &p.table }
-func (p *batchesPage) selected() bool { return p.table.len() > 0 }
+// selected returns the batch under the cursor.
+func (p *batchesPage) selected(a *App) (*batch, bool) {
+	i, ok := p.table.selected()
+	if !ok {
+		return nil, false
+	}
+	return a.catalog.byKey[p.keys[i]], true
+}
 
 // refresh rebuilds the rows from the catalog, keeping the cursor on the
 // batch it was on, so that a live arrival does not move the selection.
 func (p *batchesPage) refresh(a *App) {
 	current := ""
-	if p.table.cursor < len(p.keys) {
-		current = p.keys[p.table.cursor]
+	if i, ok := p.table.selected(); ok && i < len(p.keys) {
+		current = p.keys[i]
 	}
 
 	batches := a.catalog.batches
@@ -58,10 +65,9 @@ func (p *batchesPage) refresh(a *App) {
 			cursor = i
 		}
 	}
-	p.table.setRows(rows)
 	p.table.marks = marks
-	p.table.cursor = cursor
-	p.table.clamp()
+	p.table.setRows(rows)
+	p.table.selectRow(cursor)
 }
 
 func batchRow(b *batch, fresh bool) []string {
@@ -157,10 +163,10 @@ func (a *App) emptyView(width int) string {
 }
 
 func (p *batchesPage) open(a *App) (page, tea.Cmd) {
-	if !p.selected() {
+	b, ok := p.selected(a)
+	if !ok {
 		return nil, nil
 	}
-	b := a.catalog.byKey[p.keys[p.table.cursor]]
 	if a.fresh[b.key] {
 		delete(a.fresh, b.key)
 		p.refresh(a)

@@ -33,17 +33,17 @@ func newClientPage(payload *model.Payload, index int) *clientPage {
 		return a.ConfidenceScore > b.ConfidenceScore
 	})
 
-	p.table.columns = []column{
-		{title: "PROSPECT", width: 10, grow: 3},
-		{title: "TITLE", width: 6, grow: 2},
-		{title: "COMPANY", width: 8, grow: 2},
-		{title: "SCORE", width: 5, right: true},
-		{title: "OVERLAP", width: 7, right: true},
-		{title: "SHARED", width: 6, grow: 2},
-		{title: "WHEN", width: 7},
-		{title: "TARGET", width: 6},
-		{title: "ENG", width: 3, right: true},
-	}
+	p.table = newTable(
+		column{title: "PROSPECT", width: 10, grow: 3},
+		column{title: "TITLE", width: 6, grow: 2},
+		column{title: "COMPANY", width: 8, grow: 2},
+		column{title: "SCORE", width: 5, right: true},
+		column{title: "OVERLAP", width: 7, right: true},
+		column{title: "SHARED", width: 6, grow: 2},
+		column{title: "WHEN", width: 7},
+		column{title: "TARGET", width: 6},
+		column{title: "ENG", width: 3, right: true},
+	)
 	rows := make([][]string, 0, len(r.Opportunities))
 	for _, i := range p.order {
 		rows = append(rows, opportunityRow(r.Opportunities[i]))
@@ -129,9 +129,10 @@ func atCompany(name string) string {
 }
 
 func (p *clientPage) open(a *App) (page, tea.Cmd) {
-	if p.table.len() == 0 {
+	i, ok := p.table.selected()
+	if !ok {
 		return nil, nil
 	}
-	o := &p.result.Opportunities[p.order[p.table.cursor]]
+	o := &p.result.Opportunities[p.order[i]]
 	return newOpportunityPage(o), nil
 }

@@ -19,12 +19,12 @@ type opportunityPage struct {
 
 func newOpportunityPage(o *model.Opportunity) *opportunityPage {
 	p := &opportunityPage{opp: o}
-	p.table.columns = []column{
-		{title: "DATE", width: 10},
-		{title: "TYPE", width: 20},
-		{title: "TEXT", width: 10, grow: 3},
-		{title: "LINK", width: 10, grow: 2},
-	}
+	p.table = newTable(
+		column{title: "DATE", width: 10},
+		column{title: "TYPE", width: 20},
+		column{title: "TEXT", width: 10, grow: 3},
+		column{title: "LINK", width: 10, grow: 2},
+	)
 	events := o.Engagement.NewestFirst()
 	rows := make([][]string, 0, len(events))
 	for _, e := range events {
@@ -126,7 +126,7 @@ func (p *opportunityPage) detail(a *App, width, room int) string {
 	if p.table.len() == 0 || room < 4 {
 		return ""
 	}
-	row := p.table.rows[p.table.cursor]
+	row := p.table.row(p.table.cursor)
 	text := row[2]
 	if text == "" {
 		text = a.styles.Muted.Render("(no text)")

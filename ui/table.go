@@ -1,36 +1,67 @@
 package ui
 
 import (
+	"cmp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/sahilm/fuzzy"
 )
 
 // column describes one column of a table. A column with grow > 0 takes a
-// share of the width left over by the fixed ones; min keeps it readable.
+// share of the width left over by the fixed ones; width is its minimum.
 type column struct {
 	title string
 	width int  // fixed width, or the minimum of a growing column
 	grow  int  // share of the spare width
-	right bool // align right, for numbers
+	right bool // align right, and sort as a number
 }
 
-// table is a windowed list of rows: it keeps the cursor and the first
-// visible row, and draws only the rows that fit. Cells are plain text that
-// was cleaned when the rows were built; styling happens per visible cell.
+// rowMeta is what the score and target narrowing read of a row.
+type rowMeta struct {
+	hasScore bool
+	score    float64
+	target   bool
+}
+
+// table is a windowed list of rows with a filter and a sort. It keeps every
+// row, the indexes of those that pass the filter in display order, the
+// cursor and the first visible row, and draws only the rows that fit. Cells
+// are plain text, cleaned when the rows were built; styling happens per
+// visible row. Everything that depends on the number of rows (measuring,
+// folding for the filter, sort keys) is computed once per change of data or
+// of the filter, never per frame.
 type table struct {
 	columns []column
 	rows    [][]string
-	marks   []bool // rows drawn with the "new" mark; may be shorter than rows
-	natural []int  // widest cell of each column, so growing columns take no more
-	cursor  int
-	offset  int
-	height  int // rows that fit, set on every draw
+	meta    []rowMeta // per row; nil when the rows have no score or target
+	marks   []bool    // rows drawn with the "new" mark; may be shorter than rows
+	natural []int     // widest cell of each column
+
+	shown  []int // indexes into rows, in display order
+	cursor int   // position in shown
+	offset int   // first visible position in shown
+	height int   // rows that fit, set on every draw
+	top    int   // screen line of the header, relative to the page, for clicks
+
+	query      string
+	sortCol    int // -1 for the rows' own order
+	sortDesc   bool
+	targetOnly bool
+	minScore   float64
+
+	haystack  []string // per row: its cells joined, for the fuzzy filter
+	textKeys  map[int][]string
+	numKeys   map[int][]float64
+	lastQuery string
+	lastShown []int // what lastQuery matched, to narrow as the user types
 }
 
-// setRows replaces the rows. It measures every cell once here, on a change
-// of data, so that drawing a frame never depends on the number of rows.
+// setRows replaces the rows. It measures every cell once here, so that
+// drawing a frame never depends on the number of rows.
 func (t *table) setRows(rows [][]string) {
 	t.rows = rows
 	t.natural = make([]int, len(t.columns))
@@ -44,10 +75,38 @@ func (t *table) setRows(rows [][]string) {
 			}
 		}
 	}
-	t.clamp()
+	t.haystack, t.textKeys, t.numKeys = nil, nil, nil
+	t.lastQuery, t.lastShown = "", nil
+	t.apply()
 }
 
-func (t *table) len() int { return len(t.rows) }
+// newTable returns an empty table of the given columns in the rows' order.
+func newTable(columns ...column) table {
+	return table{columns: columns, sortCol: -1}
+}
+
+// selectRow puts the cursor on row r when it is shown.
+func (t *table) selectRow(r int) {
+	if at := slices.Index(t.shown, r); at >= 0 {
+		t.cursor = at
+		t.clamp()
+	}
+}
+
+// len is the number of rows shown; total is the number of rows in all.
+func (t *table) len() int   { return len(t.shown) }
+func (t *table) total() int { return len(t.rows) }
+
+// selected returns the index into rows of the row under the cursor.
+func (t *table) selected() (int, bool) {
+	if t.cursor < 0 || t.cursor >= len(t.shown) {
+		return 0, false
+	}
+	return t.shown[t.cursor], true
+}
+
+// row returns the cells of the i-th row shown.
+func (t *table) row(i int) []string { return t.rows[t.shown[i]] }
 
 // move shifts the cursor by delta rows, keeping it on the table.
 func (t *table) move(delta int) {
@@ -55,14 +114,14 @@ func (t *table) move(delta int) {
 	t.clamp()
 }
 
-func (t *table) top()    { t.cursor = 0; t.clamp() }
-func (t *table) bottom() { t.cursor = len(t.rows) - 1; t.clamp() }
+func (t *table) bottom() { t.cursor = len(t.shown) - 1; t.clamp() }
+func (t *table) first()  { t.cursor = 0; t.clamp() }
 
 func (t *table) page() int { return max(1, t.height-1) }
 
 // clamp keeps cursor and offset valid after any change of rows or size.
 func (t *table) clamp() {
-	t.cursor = min(max(t.cursor, 0), max(len(t.rows)-1, 0))
+	t.cursor = min(max(t.cursor, 0), max(len(t.shown)-1, 0))
 	if t.height <= 0 {
 		return
 	}
@@ -72,7 +131,216 @@ func (t *table) clamp() {
 	if t.cursor >= t.offset+t.height {
 		t.offset = t.cursor - t.height + 1
 	}
-	t.offset = min(max(t.offset, 0), max(len(t.rows)-t.height, 0))
+	t.offset = min(max(t.offset, 0), max(len(t.shown)-t.height, 0))
+}
+
+// setQuery filters the rows as the user types.
+func (t *table) setQuery(q string) {
+	t.query = q
+	t.apply()
+}
+
+// cycleSort sorts by the next column, numbers largest first and text A to
+// Z, and after the last column returns to the rows' own order.
+func (t *table) cycleSort() {
+	t.sortCol++
+	if t.sortCol >= len(t.columns) {
+		t.sortCol = -1
+	}
+	for t.sortCol >= 0 && t.columns[t.sortCol].title == "" {
+		t.sortCol++
+		if t.sortCol >= len(t.columns) {
+			t.sortCol = -1
+		}
+	}
+	t.sortDesc = t.sortCol >= 0 && t.columns[t.sortCol].right
+	t.apply()
+}
+
+// sortBy sorts by column col, largest or last first when desc.
+func (t *table) sortBy(col int, desc bool) {
+	t.sortCol, t.sortDesc = col, desc
+	t.apply()
+}
+
+// reverse flips the direction of the sort.
+func (t *table) reverse() {
+	if t.sortCol < 0 {
+		return
+	}
+	t.sortDesc = !t.sortDesc
+	t.apply()
+}
+
+func (t *table) setTargetOnly(on bool) { t.targetOnly = on; t.apply() }
+func (t *table) setMinScore(s float64) { t.minScore = s; t.apply() }
+
+// narrowable reports whether the rows carry scores and target flags.
+func (t *table) narrowable() bool { return t.meta != nil }
+
+// apply recomputes the rows shown from the filter, the narrowing and the
+// sort, keeping the cursor on the row it was on when that row still shows.
+func (t *table) apply() {
+	current, hadCurrent := t.selected()
+
+	shown := t.matching()
+	if t.meta != nil && (t.targetOnly || t.minScore > 0) {
+		kept := shown[:0:0]
+		for _, i := range shown {
+			m := t.meta[i]
+			if t.targetOnly && !m.target {
+				continue
+			}
+			if t.minScore > 0 && (!m.hasScore || m.score < t.minScore) {
+				continue
+			}
+			kept = append(kept, i)
+		}
+		shown = kept
+	}
+	if t.sortCol >= 0 && t.sortCol < len(t.columns) {
+		t.sort(shown)
+	}
+	t.shown = shown
+
+	t.cursor = 0
+	if hadCurrent {
+		if at := slices.Index(shown, current); at >= 0 {
+			t.cursor = at
+		}
+	}
+	t.clamp()
+}
+
+// matching returns the indexes of the rows that match the query, in the
+// rows' own order. Every word of the query must match, fuzzily and
+// ignoring case, somewhere in the row's cells. When the query only grew
+// since the last call, just the rows that matched then are searched.
+func (t *table) matching() []int {
+	words := strings.Fields(t.query)
+	if len(words) == 0 {
+		t.lastQuery, t.lastShown = "", nil
+		all := make([]int, len(t.rows))
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+
+	t.buildHaystack()
+	candidates := []int(nil)
+	if t.lastShown != nil && t.lastQuery != "" && strings.HasPrefix(t.query, t.lastQuery) {
+		candidates = t.lastShown
+	}
+	for _, w := range words {
+		candidates = t.match(w, candidates)
+	}
+	t.lastQuery, t.lastShown = t.query, candidates
+	return slices.Clone(candidates)
+}
+
+// match keeps the candidates (all rows when nil) whose haystack matches w.
+func (t *table) match(w string, candidates []int) []int {
+	var src fuzzy.Source = haystackSource{t.haystack, candidates}
+	matches := fuzzy.FindFromNoSort(w, src)
+	kept := make([]int, len(matches))
+	for i, m := range matches {
+		if candidates == nil {
+			kept[i] = m.Index
+		} else {
+			kept[i] = candidates[m.Index]
+		}
+	}
+	return kept
+}
+
+// haystackSource presents the haystacks of some rows to the fuzzy finder.
+type haystackSource struct {
+	all  []string
+	only []int // nil for every row
+}
+
+func (s haystackSource) String(i int) string {
+	if s.only == nil {
+		return s.all[i]
+	}
+	return s.all[s.only[i]]
+}
+
+func (s haystackSource) Len() int {
+	if s.only == nil {
+		return len(s.all)
+	}
+	return len(s.only)
+}
+
+// buildHaystack joins each row's cells once, on the first filter after a
+// change of rows. The separator is one the finder treats as a word break.
+func (t *table) buildHaystack() {
+	if t.haystack != nil {
+		return
+	}
+	t.haystack = make([]string, len(t.rows))
+	for i, row := range t.rows {
+		t.haystack[i] = strings.Join(row, " | ")
+	}
+}
+
+// sort orders shown by the sort column; ties keep the rows' own order.
+func (t *table) sort(shown []int) {
+	col := t.sortCol
+	sign := 1
+	if t.sortDesc {
+		sign = -1
+	}
+	if t.columns[col].right {
+		keys := t.numbers(col)
+		slices.SortStableFunc(shown, func(a, b int) int { return sign * cmp.Compare(keys[a], keys[b]) })
+		return
+	}
+	keys := t.texts(col)
+	slices.SortStableFunc(shown, func(a, b int) int { return sign * strings.Compare(keys[a], keys[b]) })
+}
+
+// numbers reads the leading number of every cell of col, once. Cells with
+// no number sort below every number.
+func (t *table) numbers(col int) []float64 {
+	if keys, ok := t.numKeys[col]; ok {
+		return keys
+	}
+	keys := make([]float64, len(t.rows))
+	for i, row := range t.rows {
+		keys[i] = -1e308
+		if col < len(row) {
+			field, _, _ := strings.Cut(strings.TrimSpace(row[col]), " ")
+			if f, err := strconv.ParseFloat(strings.ReplaceAll(field, ",", ""), 64); err == nil {
+				keys[i] = f
+			}
+		}
+	}
+	if t.numKeys == nil {
+		t.numKeys = map[int][]float64{}
+	}
+	t.numKeys[col] = keys
+	return keys
+}
+
+// texts folds the case of every cell of col, once.
+func (t *table) texts(col int) []string {
+	if keys, ok := t.textKeys[col]; ok {
+		return keys
+	}
+	keys := make([]string, len(t.rows))
+	for i, row := range t.rows {
+		if col < len(row) {
+			keys[i] = strings.ToLower(row[col])
+		}
+	}
+	if t.textKeys == nil {
+		t.textKeys = map[int][]string{}
+	}
+	t.textKeys[col] = keys
+	return keys
 }
 
 // widths lays the columns out in width cells, one space between columns.
@@ -111,6 +379,7 @@ func (t *table) widths(width int) []int {
 			given += extra
 			last = i
 		}
+
 		// Columns still short of their widest cell take what is left, in
 		// order, so that identifiers come out whole before notes grow.
 		for i, c := range t.columns {
@@ -141,23 +410,29 @@ func (t *table) view(width, height int, st *Styles) string {
 
 	header := make([]string, 0, len(t.columns))
 	for i, c := range t.columns {
-		if ws[i] > 0 {
-			header = append(header, fit(c.title, ws[i], c.right))
+		if ws[i] == 0 {
+			continue
 		}
+		title := c.title
+		if i == t.sortCol {
+			title += map[bool]string{true: "↓", false: "↑"}[t.sortDesc]
+		}
+		header = append(header, fit(title, ws[i], c.right))
 	}
 	b.WriteString(st.Header.Render(fit(strings.Join(header, " "), width, false)))
 
-	end := min(t.offset+t.height, len(t.rows))
-	for r := t.offset; r < end; r++ {
+	end := min(t.offset+t.height, len(t.shown))
+	for pos := t.offset; pos < end; pos++ {
 		b.WriteByte('\n')
-		line := t.line(r, ws)
+		r := t.shown[pos]
+		line := fit(t.line(r, ws), width, false)
 		switch {
-		case r == t.cursor:
-			b.WriteString(st.Selected.Render(fit(line, width, false)))
+		case pos == t.cursor:
+			b.WriteString(st.Selected.Render(line))
 		case r < len(t.marks) && t.marks[r]:
-			b.WriteString(st.New.Render(fit(line, width, false)))
+			b.WriteString(st.New.Render(line))
 		default:
-			b.WriteString(fit(line, width, false))
+			b.WriteString(line)
 		}
 	}
 	return b.String()
@@ -178,6 +453,16 @@ func (t *table) line(r int, ws []int) string {
 		cells = append(cells, fit(cell, ws[i], c.right))
 	}
 	return strings.Join(cells, " ")
+}
+
+// rowAt returns the position in shown of the row drawn on line y of the
+// table (the header is line 0), for mouse clicks.
+func (t *table) rowAt(y int) (int, bool) {
+	pos := t.offset + y - 1
+	if y < 1 || pos >= len(t.shown) || y > t.height {
+		return 0, false
+	}
+	return pos, true
 }
 
 // fit truncates s with an ellipsis or pads it so that it is exactly width
