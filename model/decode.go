@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -236,7 +237,7 @@ func (d *decoder) number() (f float64, ok bool, err error) {
 			return 0, false, err
 		}
 		f, err = tok.Float()
-		if err != nil {
+		if err != nil || math.IsInf(f, 0) {
 			d.warn("number %s is out of range", tok.String())
 			return 0, false, nil
 		}
@@ -248,7 +249,7 @@ func (d *decoder) number() (f float64, ok bool, err error) {
 		}
 		s := tok.String()
 		f, perr := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if perr != nil {
+		if perr != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			d.warn("%q is not a number, ignored", s)
 			return 0, false, nil
 		}

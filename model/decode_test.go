@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -240,4 +241,45 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("digest clients %d, results %d", d.Clients, len(p.Results))
 		}
 	})
+}
+
+func TestDecodeNamesMissingSections(t *testing.T) {
+	p, err := Decode([]byte(`{"status":"completed","results":[{"opportunities":[{"prospect":{"name":"A"}}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"job_id: missing", "batch_id: missing", "summary: missing", "timestamp: missing",
+		"results[0]: no client",
+		"results[0].opportunities[0]: no company", "results[0].opportunities[0]: no relationship",
+	} {
+		if !slices.Contains(p.Warnings, want) {
+			t.Errorf("missing warning %q in\n%s", want, strings.Join(p.Warnings, "\n"))
+		}
+	}
+
+	failed, err := Decode(fixture(t, "doc-failed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(failed.Warnings, "results: missing") {
+		t.Errorf("a failed job is not expected to carry results: %q", failed.Warnings)
+	}
+}
+
+func TestDecodeRefusesNonFiniteScores(t *testing.T) {
+	for _, v := range []string{`"NaN"`, `"Inf"`, `"-Infinity"`, `1e999`} {
+		body := `{"results":[{"opportunities":[{"relationship":{"confidence_score":` + v + `}}]}]}`
+		p, err := Decode([]byte(body))
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		rel := p.Results[0].Opportunities[0].Relationship
+		if rel.HasScore {
+			t.Errorf("%s read as the score %v", v, rel.ConfidenceScore)
+		}
+		if _, err := json.Marshal(p.Digest()); err != nil {
+			t.Errorf("%s: the digest cannot be stored: %v", v, err)
+		}
+	}
 }

@@ -22,7 +22,9 @@ func (d *decoder) payload() (*Payload, error) {
 	}
 
 	p := &Payload{}
+	seen := map[string]bool{}
 	_, err := d.object(func(key string) (err error) {
+		seen[key] = true
 		switch key {
 		case "status":
 			p.Status, err = d.text()
@@ -47,6 +49,14 @@ func (d *decoder) payload() (*Payload, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, key := range []string{"job_id", "batch_id", "summary", "timestamp"} {
+		if !seen[key] {
+			d.warnings = append(d.warnings, key+": missing")
+		}
+	}
+	if !seen["results"] && p.Status != "failed" {
+		d.warnings = append(d.warnings, "results: missing")
 	}
 
 	// Anything after the closing brace means the body is not one object.
@@ -113,9 +123,11 @@ func (d *decoder) jobError(p *Payload) error {
 func (d *decoder) results(p *Payload) error {
 	_, err := d.array(func(int) error {
 		var r Result
-		_, err := d.object(func(key string) (err error) {
+		hasClient := false
+		ok, err := d.object(func(key string) (err error) {
 			switch key {
 			case "client":
+				hasClient = true
 				err = d.client(&r.Client)
 			case "opportunities":
 				_, err = d.array(func(int) error {
@@ -129,6 +141,9 @@ func (d *decoder) results(p *Payload) error {
 			}
 			return err
 		})
+		if ok && err == nil && !hasClient {
+			d.warn("no client")
+		}
 		p.Results = append(p.Results, r)
 		return err
 	})
@@ -163,7 +178,9 @@ func (d *decoder) client(c *Client) error {
 }
 
 func (d *decoder) opportunity(o *Opportunity) error {
-	_, err := d.object(func(key string) (err error) {
+	seen := map[string]bool{}
+	ok, err := d.object(func(key string) (err error) {
+		seen[key] = true
 		switch key {
 		case "opportunity_id":
 			o.ID, err = d.text()
@@ -183,6 +200,13 @@ func (d *decoder) opportunity(o *Opportunity) error {
 		}
 		return err
 	})
+	if ok && err == nil {
+		for _, key := range []string{"prospect", "company", "relationship"} {
+			if !seen[key] {
+				d.warn("no %s", key)
+			}
+		}
+	}
 	return err
 }
 

@@ -48,14 +48,14 @@ type Result struct {
 
 // Client is the CRM contact a result belongs to.
 type Client struct {
-	Name        string
-	FirstName   string
-	LastName    string
-	LinkedInURL string
-	RecordID    string
-	OwnerEmail  string
-	JobTitle    string
-	CompanyName string
+	Name        string `json:"name"`
+	FirstName   string `json:"first_name"`
+	LastName    string `json:"last_name"`
+	LinkedInURL string `json:"linkedin_url"`
+	RecordID    string `json:"record_id"`
+	OwnerEmail  string `json:"owner_email"`
+	JobTitle    string `json:"job_title"`
+	CompanyName string `json:"company_name"`
 }
 
 // Opportunity is one warm-introduction path from a client to a prospect.
@@ -70,10 +70,10 @@ type Opportunity struct {
 
 // Prospect is the person the client can be introduced to.
 type Prospect struct {
-	Name        string
-	LinkedInURL string
-	JobTitle    string
-	CompanyName string
+	Name        string `json:"name"`
+	LinkedInURL string `json:"linkedin_url"`
+	JobTitle    string `json:"job_title"`
+	CompanyName string `json:"company_name"`
 }
 
 // Company is the prospect's employer.
@@ -110,12 +110,12 @@ type Engagement struct {
 
 // Event is one engagement: a like, a comment, a recommendation.
 type Event struct {
-	Type   string
-	Date   string
-	Time   time.Time // Date parsed; zero when unreadable
-	Text   string
-	Link   string
-	Source string
+	Type   string    `json:"type"`
+	Date   string    `json:"date"`
+	Time   time.Time `json:"-"` // Date parsed; zero when unreadable
+	Text   string    `json:"text,omitempty"`
+	Link   string    `json:"link,omitempty"`
+	Source string    `json:"source,omitempty"`
 }
 
 // Engagement types Clustr documents. Others are shown by name.

@@ -7,8 +7,8 @@ import (
 )
 
 // OpportunityRow is one opportunity flattened with its client, as the
-// Opportunities view and its export show it. Seq and ReceivedAt are of the
-// delivery it came in and are filled in by whoever knows them.
+// Opportunities view and its export show it. Seq is the delivery it came in,
+// filled in by whoever knows it.
 type OpportunityRow struct {
 	Seq              uint64  `json:"seq"`
 	BatchID          string  `json:"batch_id"`
@@ -77,7 +77,7 @@ func ClientName(c Client) string {
 	if name := strings.TrimSpace(c.FirstName + " " + c.LastName); name != "" {
 		return name
 	}
-	return "(no name) " + c.RecordID
+	return strings.TrimSpace("(no name) " + c.RecordID)
 }
 
 // CompanyName is the prospect company's name from the company block, or
