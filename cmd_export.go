@@ -1,66 +1,79 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
+	"strings"
 
+	"github.com/clustr/clustr-explorer/export"
 	"github.com/clustr/clustr-explorer/model"
 	"github.com/clustr/clustr-explorer/storage"
 )
 
-// exportCmd is `clustr-explorer export FILE [--format ndjson] [-o FILE]`.
+// exportCmd is `clustr-explorer export FILE [--view V] [--format F] [-o FILE]`.
 type exportCmd struct {
 	File   string `arg:"" placeholder:"FILE" help:"Capture file to read; it is not modified."`
-	Format string `enum:"ndjson" default:"ndjson" help:"${export_format}"`
+	View   string `enum:"${export_views}" default:"deliveries" help:"${export_view}"`
+	Format string `enum:"${export_formats}" default:"ndjson" help:"${export_format}"`
 	Output string `short:"o" placeholder:"FILE" help:"Write to FILE instead of standard output."`
 }
 
+// exportHelp holds the help texts of export and the names its flags accept,
+// which come from the export package so that a new format is offered at once.
 var exportHelp = map[string]string{
-	"export_format": "Output format: ndjson, the only one for now.",
+	"export_views":   commaList(export.Views),
+	"export_formats": commaList(export.Formats),
+	"export_view": "What to export: deliveries, one row each, oldest first; opportunities, " +
+		"one row each from the latest delivery of every batch, oldest batch first; or " +
+		"companies, one row per prospect company with the clients that reach it, best first.",
+	"export_format": "Output format: csv (with a header row), json (one array of objects) " +
+		"or ndjson (one object per line).",
 }
 
-// receivedLayout is RFC 3339 with a fixed number of decimals, so that the
-// times of an export sort as text.
-const receivedLayout = "2006-01-02T15:04:05.000Z07:00"
-
-// exportedDelivery is one line of the NDJSON export. Its fields are in the
-// order they are written, which scripts may rely on.
-type exportedDelivery struct {
-	Seq                 uint64   `json:"seq"`
-	ReceivedAt          string   `json:"received_at"`
-	Status              string   `json:"status"`
-	JobID               string   `json:"job_id"`
-	BatchID             string   `json:"batch_id"`
-	Clients             int      `json:"clients"`
-	Opportunities       int      `json:"opportunities"`
-	TargetOpportunities int      `json:"target_opportunities"`
-	BestScore           *float64 `json:"best_score"`
-	Warnings            []string `json:"warnings"`
-	Error               string   `json:"error"`
-	RemoteAddr          string   `json:"remote_addr"`
-	Bytes               int64    `json:"bytes"`
+// commaList joins names with commas, as kong's enum tag lists them.
+func commaList[T ~string](names []T) string {
+	list := make([]string, len(names))
+	for i, name := range names {
+		list[i] = string(name)
+	}
+	return strings.Join(list, ",")
 }
 
-// Run writes every delivery of the capture file, oldest first.
+// Run writes one view of the capture file. It reads everything before it
+// writes, so that a capture it cannot read leaves an existing --output file
+// as it was.
 func (c *exportCmd) Run(env *runEnv) error {
+	view, err := export.ParseView(c.View)
+	if err != nil {
+		return fmt.Errorf("%w; check --view", err)
+	}
+	format, err := export.ParseFormat(c.Format)
+	if err != nil {
+		return fmt.Errorf("%w; check --format", err)
+	}
+
 	store, err := openReadOnly(c.File)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 
-	if c.Output == "" {
-		return exportDeliveries(store, env.stdout)
+	table, err := exportTable(store, view)
+	if err != nil {
+		return err
 	}
 
-	f, err := os.Create(c.Output)
+	if c.Output == "" {
+		return table.Write(env.stdout, format)
+	}
+
+	// Exports hold people's names and profiles, so, like the capture file,
+	// they are readable by their owner only.
+	f, err := os.OpenFile(c.Output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("export: %w; check --output", err)
 	}
-	err = exportDeliveries(store, f)
+	err = table.Write(f, format)
 	if closeErr := f.Close(); err == nil && closeErr != nil {
 		err = fmt.Errorf("export to %s: %w", c.Output, closeErr)
 	}
@@ -71,65 +84,75 @@ func (c *exportCmd) Run(env *runEnv) error {
 	return err
 }
 
-// exportDeliveries writes one JSON object per delivery of store to out.
-func exportDeliveries(store *storage.Store, out io.Writer) error {
+// exportTable reads the table of view from store.
+func exportTable(store *storage.Store, view export.View) (export.Table, error) {
 	records, err := store.Records()
 	if err != nil {
-		return err
+		return export.Table{}, err
+	}
+	if view == export.DeliveriesView {
+		return export.Deliveries(records), nil
 	}
 
-	w := bufio.NewWriter(out)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	rows, err := latestOpportunities(store, records)
+	if err != nil {
+		return export.Table{}, err
+	}
+	if view == export.OpportunitiesView {
+		return export.Opportunities(rows), nil
+	}
+	return export.Companies(model.CompanyRows(rows)), nil
+}
+
+// latestOpportunities flattens the opportunities of the latest delivery of
+// every batch, oldest batch first: a redelivered batch counts once, as it
+// does on the Batches page, and a later failed delivery of a batch means the
+// batch has no opportunities.
+func latestOpportunities(store *storage.Store, records []storage.Record) (
+	[]model.OpportunityRow, error,
+) {
+	var rows []model.OpportunityRow
+	for _, rec := range latestOfBatches(records) {
+		body, err := store.Body(rec.Seq)
+		if err != nil {
+			return nil, fmt.Errorf("read delivery %d: %w", rec.Seq, err)
+		}
+		payload, err := model.Decode(body)
+		if err != nil {
+			// The listener decoded this body when it accepted it.
+			return nil, fmt.Errorf("read delivery %d: %w; the capture file may be damaged",
+				rec.Seq, err)
+		}
+
+		delivered := model.OpportunityRows(payload)
+		for i := range delivered {
+			delivered[i].Seq = rec.Seq
+		}
+		rows = append(rows, delivered...)
+	}
+	return rows, nil
+}
+
+// latestOfBatches picks from records, which are oldest first, the latest
+// delivery of every batch that was not rejected, in the order of those
+// deliveries: a batch is as old as its latest delivery, as on the Batches
+// page. A delivery without a batch id is a batch of its own.
+func latestOfBatches(records []storage.Record) []storage.Record {
+	latest := map[string]uint64{}
 	for _, rec := range records {
-		if err := enc.Encode(exported(rec)); err != nil {
-			return fmt.Errorf("export delivery %d: %w", rec.Seq, err)
+		if rec.Status != model.StatusRejected && rec.BatchID != "" {
+			latest[rec.BatchID] = rec.Seq
 		}
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	return nil
-}
 
-// exported is the export line of one delivery.
-func exported(rec storage.Record) exportedDelivery {
-	line := exportedDelivery{
-		Seq:                 rec.Seq,
-		ReceivedAt:          rec.ReceivedAt.UTC().Format(receivedLayout),
-		Status:              rec.Status,
-		JobID:               rec.JobID,
-		BatchID:             rec.BatchID,
-		Clients:             rec.Clients,
-		Opportunities:       rec.Opportunities,
-		TargetOpportunities: rec.TargetOpportunities,
-		Warnings:            rec.Warnings,
-		Error:               deliveryError(rec.Digest),
-		RemoteAddr:          rec.Request.RemoteAddr,
-		Bytes:               rec.BodySize,
+	var picked []storage.Record
+	for _, rec := range records {
+		if rec.Status == model.StatusRejected {
+			continue
+		}
+		if rec.BatchID == "" || latest[rec.BatchID] == rec.Seq {
+			picked = append(picked, rec)
+		}
 	}
-	if rec.HasScore {
-		score := rec.BestScore
-		line.BestScore = &score
-	}
-	if line.Warnings == nil {
-		line.Warnings = []string{}
-	}
-	return line
-}
-
-// deliveryError says what went wrong with a delivery: why it was rejected,
-// or the failed job's own error.
-func deliveryError(d model.Digest) string {
-	switch {
-	case d.Status == model.StatusRejected:
-		return d.Reject
-	case d.Error == nil:
-		return ""
-	case d.Error.Code == "":
-		return d.Error.Message
-	case d.Error.Message == "":
-		return d.Error.Code
-	}
-	return d.Error.Code + ": " + d.Error.Message
+	return picked
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,7 +14,26 @@ import (
 	"time"
 
 	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/storage"
 )
+
+// exportedDelivery is one line of the deliveries export as a script reads
+// it.
+type exportedDelivery struct {
+	Seq                 uint64   `json:"seq"`
+	ReceivedAt          string   `json:"received_at"`
+	Status              string   `json:"status"`
+	JobID               string   `json:"job_id"`
+	BatchID             string   `json:"batch_id"`
+	Clients             int      `json:"clients"`
+	Opportunities       int      `json:"opportunities"`
+	TargetOpportunities int      `json:"target_opportunities"`
+	BestScore           *float64 `json:"best_score"`
+	Warnings            []string `json:"warnings"`
+	Error               string   `json:"error"`
+	RemoteAddr          string   `json:"remote_addr"`
+	Bytes               int64    `json:"bytes"`
+}
 
 // exportKeys are the fields of an export line, in the order written.
 var exportKeys = []string{
@@ -151,9 +173,16 @@ func TestExportErrors(t *testing.T) {
 		t.Errorf("export of a text file: status %d, stderr %q", r.status, r.stderr)
 	}
 
-	r = runCLI(t, "export", missing, "--format", "csv")
-	if r.status == 0 || !strings.Contains(r.stderr, "--format") {
-		t.Errorf("export --format csv: status %d, stderr %q", r.status, r.stderr)
+	r = runCLI(t, "export", missing, "--format", "xml")
+	if r.status == 0 || !strings.Contains(r.stderr, "--format") ||
+		!strings.Contains(r.stderr, `"csv","json","ndjson"`) {
+		t.Errorf("export --format xml: status %d, stderr %q", r.status, r.stderr)
+	}
+
+	r = runCLI(t, "export", missing, "--view", "people")
+	if r.status == 0 || !strings.Contains(r.stderr, "--view") ||
+		!strings.Contains(r.stderr, `"deliveries","opportunities","companies"`) {
+		t.Errorf("export --view people: status %d, stderr %q", r.status, r.stderr)
 	}
 }
 
@@ -200,4 +229,213 @@ func exportedOf(body []byte) exportedDelivery {
 
 func hasWarning(warnings []string, part string) bool {
 	return slices.ContainsFunc(warnings, func(w string) bool { return strings.Contains(w, part) })
+}
+
+// update rewrites the expected exports instead of comparing with them.
+var update = flag.Bool("update", false, "rewrite the expected exports in testdata/export")
+
+// exportTestdata holds the expected exports and the payloads only they use.
+const exportTestdata = "testdata/export"
+
+// goldenBodies are the payloads of the capture the expected exports are
+// made from: every reference payload, the failed delivery of batch_xyz789
+// before its completed one so that the completed one is the batch's latest,
+// the two rejected bodies, and a payload whose names are spreadsheet
+// formulas.
+func goldenBodies(t *testing.T) [][]byte {
+	t.Helper()
+	var bodies [][]byte
+	for _, name := range []string{
+		"doc-failed.json", "doc-completed.json", "doc-full-history.json",
+		"edge-escape.json", "edge-loose-types.json", "edge-not-json.txt",
+		"edge-truncated.json", "edge-unicode.json",
+	} {
+		bodies = append(bodies, readFixture(t, name))
+	}
+	formula, err := os.ReadFile(filepath.Join(exportTestdata, "edge-formula.json"))
+	if err != nil {
+		t.Fatalf("read fixture: %v", err)
+	}
+	return append(bodies, formula)
+}
+
+// captureAt stores bodies with storage.Append, judged as the listener
+// judges them, and returns the path of the closed capture file. Delivery N
+// is received at 14:3N:00.250 on 2025-03-15 from 203.0.113.7:5000N: fixed,
+// unlike the listener's clock and ports, so that exports of the file can be
+// compared byte for byte.
+func captureAt(t *testing.T, bodies [][]byte) string {
+	t.Helper()
+
+	path := filepath.Join(t.TempDir(), "capture.db")
+	store, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatalf("open capture: %v", err)
+	}
+
+	start := time.Date(2025, 3, 15, 14, 30, 0, 250e6, time.UTC)
+	for i, body := range bodies {
+		seq := i + 1
+		rec := storage.Record{
+			ReceivedAt: start.Add(time.Duration(seq) * time.Minute),
+			Request: storage.Request{
+				Method:     "POST",
+				Path:       "/",
+				RemoteAddr: fmt.Sprintf("203.0.113.7:%d", 50000+seq),
+				Header:     map[string][]string{"Content-Type": {"application/json"}},
+				WireSize:   int64(len(body)),
+			},
+		}
+		if payload, err := model.Decode(body); err != nil {
+			rec.Digest = model.RejectedDigest(err)
+		} else {
+			rec.Digest = payload.Digest()
+		}
+		if _, err := store.Append(rec, body); err != nil {
+			t.Fatalf("append delivery %d: %v", seq, err)
+		}
+	}
+
+	if err := store.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	return path
+}
+
+// TestExportGolden exports every view in every format and compares what
+// export writes, to stdout and with -o, with the expected files in
+// testdata/export. Run with -update to rewrite them, then read them.
+func TestExportGolden(t *testing.T) {
+	path := captureAt(t, goldenBodies(t))
+
+	for _, view := range []string{"deliveries", "opportunities", "companies"} {
+		for _, format := range []string{"csv", "json", "ndjson"} {
+			name := view + "." + format
+			t.Run(name, func(t *testing.T) {
+				r := runCLI(t, "export", path, "--view", view, "--format", format)
+				if r.status != 0 || r.stderr != "" {
+					t.Fatalf("export: status %d, stderr %q", r.status, r.stderr)
+				}
+
+				golden := filepath.Join(exportTestdata, name)
+				if *update {
+					if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("read expected export: %v; run go test -update", err)
+				}
+				if r.stdout != string(want) {
+					t.Errorf("export differs from %s %s", golden,
+						firstDifference(r.stdout, string(want)))
+				}
+
+				// -o writes the same bytes to a file, and nothing to stdout.
+				out := filepath.Join(t.TempDir(), "export."+format)
+				r = runCLI(t, "export", path, "--view", view, "--format", format, "-o", out)
+				written, err := os.ReadFile(out)
+				if r.status != 0 || r.stdout != "" || err != nil ||
+					string(written) != string(want) {
+					t.Errorf("export -o: status %d, stdout %q, file %d bytes (%v), want %d",
+						r.status, r.stdout, len(written), err, len(want))
+				}
+			})
+		}
+	}
+}
+
+// firstDifference describes the first line where got and want differ.
+func firstDifference(got, want string) string {
+	gotLines, wantLines := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range max(len(gotLines), len(wantLines)) {
+		var g, w string
+		if i < len(gotLines) {
+			g = gotLines[i]
+		}
+		if i < len(wantLines) {
+			w = wantLines[i]
+		}
+		if g != w {
+			return fmt.Sprintf("at line %d:\n got %q\nwant %q", i+1, g, w)
+		}
+	}
+	return "(only in line endings)"
+}
+
+// TestExportLatestDeliveryOfEachBatch checks which deliveries the
+// opportunities and companies views are made from: the latest accepted
+// delivery of every batch, oldest batch first.
+func TestExportLatestDeliveryOfEachBatch(t *testing.T) {
+	completed := readFixture(t, "doc-completed.json")
+	failed := readFixture(t, "doc-failed.json")
+	rejected := readFixture(t, "edge-not-json.txt")
+	noBatch := bytes.Replace(completed, []byte(`"batch_id": "batch_xyz789",`), nil, 1)
+	if bytes.Equal(noBatch, completed) {
+		t.Fatal("doc-completed.json has no batch_id line to remove")
+	}
+
+	for _, c := range []struct {
+		name   string
+		bodies [][]byte
+		seqs   []string // of the opportunity rows exported, in order
+	}{
+		{"a failure after a success leaves the batch empty", [][]byte{completed, failed}, nil},
+		{"a redelivery counts once, as its latest", [][]byte{failed, completed, completed},
+			[]string{"3"}},
+		{"deliveries without a batch id stand alone", [][]byte{noBatch, noBatch},
+			[]string{"1", "2"}},
+		{"a rejected body is not a batch", [][]byte{completed, rejected}, []string{"1"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := captureAt(t, c.bodies)
+
+			r := runCLI(t, "export", path, "--view", "opportunities", "--format", "csv")
+			if r.status != 0 || r.stderr != "" {
+				t.Fatalf("export: status %d, stderr %q", r.status, r.stderr)
+			}
+			table, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+			if err != nil || len(table) == 0 || table[0][0] != "seq" {
+				t.Fatalf("export wrote %q (%v), want CSV with a header", r.stdout, err)
+			}
+			var seqs []string
+			for _, row := range table[1:] {
+				seqs = append(seqs, row[0])
+			}
+			if !slices.Equal(seqs, c.seqs) {
+				t.Errorf("rows from deliveries %q, want %q", seqs, c.seqs)
+			}
+
+			// The companies view counts the same paths.
+			r = runCLI(t, "export", path, "--view", "companies", "--format", "json")
+			var companies []struct {
+				Company string `json:"company"`
+				Paths   int    `json:"paths"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &companies); err != nil {
+				t.Fatalf("companies export is not JSON: %v\n%s", err, r.stdout)
+			}
+			paths := 0
+			for _, company := range companies {
+				paths += company.Paths
+			}
+			if paths != len(c.seqs) || (len(c.seqs) == 0 && r.stdout != "[]\n") {
+				t.Errorf("companies export %s, want %d paths", r.stdout, len(c.seqs))
+			}
+		})
+	}
+}
+
+// TestExportHelp checks that export's help names every view and format.
+func TestExportHelp(t *testing.T) {
+	r := runCLI(t, "export", "--help")
+	for _, name := range []string{
+		"--view", "deliveries", "opportunities", "companies",
+		"--format", "csv", "json", "ndjson",
+	} {
+		if !strings.Contains(r.stdout, name) {
+			t.Errorf("export --help does not mention %s:\n%s", name, r.stdout)
+		}
+	}
 }
