@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/clustr/clustr-explorer/generate"
 	"github.com/clustr/clustr-explorer/model"
 )
 
@@ -25,18 +26,50 @@ const sendTimeout = 30 * time.Second
 // in a line, anything longer is some other server's page.
 const maxAnswerShown = 500
 
-// sendCmd is `clustr-explorer send URL [--sample NAME]`.
+// sendCmd is `clustr-explorer send URL [--sample NAME]` and
+// `clustr-explorer send URL --generate --clients N ...`.
 type sendCmd struct {
 	URL    string   `arg:"" placeholder:"URL" help:"Where to POST, as in http://127.0.0.1:8080/."`
-	Sample []string `placeholder:"NAME" help:"${send_sample}"`
+	Sample []string `placeholder:"NAME" xor:"payloads" help:"${send_sample}"`
+
+	// The generation flags are pointers so that Run can tell a flag given
+	// without --generate from one left out.
+	Generate      bool   `xor:"payloads" help:"${send_generate}"`
+	Clients       *int   `placeholder:"N" help:"${send_clients}"`
+	Opportunities *int   `placeholder:"M" help:"${send_opportunities}"`
+	History       *int   `placeholder:"K" help:"${send_history}"`
+	Count         *int   `placeholder:"C" help:"${send_count}"`
+	Seed          *int64 `placeholder:"S" help:"${send_seed}"`
 }
 
 var sendHelp = map[string]string{
-	"send_sample": "Send only this built-in sample; repeatable. One of ${samples}.",
+	"send_sample":   "Send only this built-in sample; repeatable. One of ${samples}.",
+	"send_generate": "Send generated payloads instead of the samples, streamed as they are made.",
+	"send_clients":  "With --generate: clients in each payload.",
+	"send_opportunities": "With --generate: opportunities per client on average " +
+		"(default 15).",
+	"send_history": "With --generate: engagement events per opportunity on average, " +
+		"as with full history; 0, the default, leaves out the engagement block.",
+	"send_count": "With --generate: how many payloads to send (default 1).",
+	"send_seed":  "With --generate: the first payload's seed; the next ones count up (default 1).",
 }
 
-// Run posts the chosen samples and prints each answer.
+// Run posts the chosen samples, or generated payloads, and prints each
+// answer.
 func (c *sendCmd) Run(env *runEnv) error {
+	if c.Generate {
+		plan, err := c.plan()
+		if err != nil {
+			return err
+		}
+		return sendGenerated(env.ctx, c.URL, plan, env.stdout)
+	}
+	if c.Clients != nil || c.Opportunities != nil || c.History != nil || c.Count != nil ||
+		c.Seed != nil {
+		return errors.New("--clients, --opportunities, --history, --count and --seed " +
+			"describe generated payloads; add --generate to send them")
+	}
+
 	samples, err := chooseSamples(c.Sample)
 	if err != nil {
 		return err
@@ -136,8 +169,14 @@ func normalURL(target string) (string, error) {
 // postSample posts one sample and returns the answer's status and text.
 func postSample(ctx context.Context, client *http.Client, target string,
 	sample model.Sample) (int, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target,
-		bytes.NewReader(sample.Body))
+	return postBody(ctx, client, target, bytes.NewReader(sample.Body))
+}
+
+// postBody posts one payload read from body and returns the answer's status
+// and text.
+func postBody(ctx context.Context, client *http.Client, target string,
+	body io.Reader) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)
 	if err != nil {
 		return 0, "", err
 	}
@@ -198,4 +237,136 @@ func reason(err error) string {
 		err = sys.Err
 	}
 	return err.Error()
+}
+
+// generatePlan is what send --generate sends: count payloads made with
+// options whose seed counts up from the first.
+type generatePlan struct {
+	options generate.Options
+	count   int
+}
+
+// plan reads the generation flags, with their defaults.
+func (c *sendCmd) plan() (generatePlan, error) {
+	plan := generatePlan{options: generate.Options{Opportunities: 15, Seed: 1}, count: 1}
+	if c.Clients == nil {
+		return plan, errors.New("--generate needs --clients N, the number of clients " +
+			"in each payload")
+	}
+
+	for _, flag := range []struct {
+		name  string
+		value *int
+		least int
+		into  *int
+	}{
+		{"--clients", c.Clients, 0, &plan.options.Clients},
+		{"--opportunities", c.Opportunities, 0, &plan.options.Opportunities},
+		{"--history", c.History, 0, &plan.options.History},
+		{"--count", c.Count, 1, &plan.count},
+	} {
+		if flag.value == nil {
+			continue
+		}
+		if *flag.value < flag.least {
+			return plan, fmt.Errorf("%s %d is too few; give %d or more",
+				flag.name, *flag.value, flag.least)
+		}
+		*flag.into = *flag.value
+	}
+	if c.Seed != nil {
+		plan.options.Seed = *c.Seed
+	}
+	return plan, nil
+}
+
+// sendGenerated posts the planned payloads one after the other and prints,
+// like sendSamples, one line per answer.
+func sendGenerated(ctx context.Context, target string, plan generatePlan, out io.Writer) error {
+	target, err := normalURL(target)
+	if err != nil {
+		return err
+	}
+
+	// A large payload may take minutes to stream through a tunnel, so there
+	// is no bound on the whole request, only on the wait for the answer
+	// once the body is sent.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.ResponseHeaderTimeout = sendTimeout
+	client := &http.Client{Transport: transport}
+	defer transport.CloseIdleConnections()
+
+	refused := 0
+	for i := range plan.count {
+		opts := plan.options
+		opts.Seed += int64(i)
+		name := fmt.Sprintf("generated seed %d", opts.Seed)
+
+		code, answer, sent, err := postGenerated(ctx, client, target, opts)
+		if ctx.Err() != nil {
+			return fmt.Errorf("send to %s: stopped before %s was answered", target, name)
+		}
+		if err != nil {
+			return fmt.Errorf("send to %s: %s: is the listener running?", target, reason(err))
+		}
+
+		fmt.Fprintf(out, "%s (%s) -> %d %s\n", name, sizeText(sent), code, answer)
+		if code < 200 || code > 299 {
+			refused++
+		}
+	}
+
+	if refused > 0 {
+		return fmt.Errorf("send to %s: %d of %d generated payloads were not accepted; "+
+			"the answers above say why", target, refused, plan.count)
+	}
+	return nil
+}
+
+// errAnswered ends the making of a payload whose request is over.
+var errAnswered = errors.New("the request is over")
+
+// postGenerated posts one generated payload, made while it is sent so that
+// it is never held in memory, and returns the answer and the bytes sent.
+func postGenerated(ctx context.Context, client *http.Client, target string,
+	opts generate.Options) (code int, answer string, sent int64, err error) {
+	body, pipe := io.Pipe()
+	counted := &countingWriter{w: pipe}
+	made := make(chan struct{})
+	go func() {
+		defer close(made)
+		pipe.CloseWithError(generate.Write(counted, opts))
+	}()
+
+	code, answer, err = postBody(ctx, client, target, body)
+
+	// A listener may answer before reading everything (a body over its
+	// limit); closing the reading end stops the writer at its next write.
+	body.CloseWithError(errAnswered)
+	<-made
+	return code, answer, counted.n, err
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// sizeText is a number of bytes as people read it: 812 B, 41.2 kB, 3.6 MB.
+func sizeText(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.1f kB", float64(n)/1000)
+	default:
+		return fmt.Sprintf("%.1f MB", float64(n)/1000/1000)
+	}
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"path/filepath"
 	"regexp"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clustr/clustr-explorer/generate"
 	"github.com/clustr/clustr-explorer/listener"
 	"github.com/clustr/clustr-explorer/storage"
 )
@@ -126,5 +129,108 @@ func TestSendUnreachable(t *testing.T) {
 	r = runCLI(t, "send", "ftp://example.com/")
 	if r.status != 1 || !strings.Contains(r.stderr, "is not an http or https URL") {
 		t.Errorf("send to ftp: status %d, stderr %q", r.status, r.stderr)
+	}
+}
+
+// TestSendGenerated posts generated payloads to a real listener and checks
+// the answers printed, and that each stored body is the payload of its seed.
+func TestSendGenerated(t *testing.T) {
+	store, server := startListener(t, listener.Options{})
+
+	r := runCLI(t, "send", server.URL(), "--generate", "--clients", "20", "--history", "2",
+		"--count", "3", "--seed", "41")
+	if r.status != 0 || r.stderr != "" {
+		t.Fatalf("send --generate: status %d, stderr %q", r.status, r.stderr)
+	}
+
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("send --generate printed %d lines, want 3:\n%s", len(lines), r.stdout)
+	}
+	for i, line := range lines {
+		want := regexp.MustCompile(fmt.Sprintf(`^generated seed %d \([0-9.]+ kB\) -> 200 `+
+			`\{"ok":true,"seq":%d,"job_id":"job_[a-z0-9]{8}","batch_id":"batch_[a-z0-9]{8}",`+
+			`"warnings":(null|\[\])\}$`, 41+i, i+1))
+		if !want.MatchString(line) {
+			t.Errorf("line %d: %q, want it to match %s", i+1, line, want)
+		}
+	}
+
+	records, err := store.Records()
+	if err != nil || len(records) != 3 {
+		t.Fatalf("the capture holds %d deliveries (%v), want 3", len(records), err)
+	}
+	for i, rec := range records {
+		opts := generate.Options{Clients: 20, Opportunities: 15, History: 2, Seed: int64(41 + i)}
+		body, err := store.Body(rec.Seq)
+		if err != nil || !bytes.Equal(body, generate.Payload(opts)) {
+			t.Errorf("delivery %d is not the payload of seed %d (%v)", rec.Seq, opts.Seed, err)
+		}
+		if rec.Status != "completed" || rec.Clients != 20 || len(rec.Warnings) != 0 ||
+			rec.Opportunities != rec.Summary.TotalOpportunities {
+			t.Errorf("delivery %d: %s, %d clients, %d opportunities of %d claimed, warnings %q",
+				rec.Seq, rec.Status, rec.Clients, rec.Opportunities,
+				rec.Summary.TotalOpportunities, rec.Warnings)
+		}
+	}
+}
+
+// TestSendGeneratedLarge streams a payload of tens of megabytes and checks
+// that the listener stored all of it.
+func TestSendGeneratedLarge(t *testing.T) {
+	store, server := startListener(t, listener.Options{})
+
+	r := runCLI(t, "send", server.URL(), "--generate", "--clients", "1000", "--history", "3")
+	if r.status != 0 || !regexp.MustCompile(`^generated seed 1 \(17\.[0-9] MB\) -> 200 `).
+		MatchString(r.stdout) {
+		t.Fatalf("send a large payload: status %d, stdout %q, stderr %q",
+			r.status, r.stdout, r.stderr)
+	}
+
+	records, err := store.Records()
+	if err != nil || len(records) != 1 || records[0].Clients != 1000 ||
+		records[0].BodySize < 17_000_000 || len(records[0].Warnings) != 0 {
+		t.Fatalf("the capture holds %+v (%v), want one delivery of 1,000 clients", records, err)
+	}
+}
+
+// TestSendGeneratedRefused checks that a payload over the listener's limit
+// is answered 413 and makes send fail, without hanging the sender.
+func TestSendGeneratedRefused(t *testing.T) {
+	_, server := startListener(t, listener.Options{MaxBody: 1 << 20})
+
+	r := runCLI(t, "send", server.URL(), "--generate", "--clients", "500", "--history", "3",
+		"--count", "2")
+	if r.status != 1 || strings.Count(r.stdout, " -> 413 {\"ok\":false,") != 2 {
+		t.Errorf("send over the limit: status %d, stdout %q", r.status, r.stdout)
+	}
+	if !strings.Contains(r.stderr, "2 of 2 generated payloads were not accepted") {
+		t.Errorf("send over the limit: stderr %q", r.stderr)
+	}
+}
+
+// TestSendGenerateFlags checks the advice given for flags that do not fit
+// together.
+func TestSendGenerateFlags(t *testing.T) {
+	_, server := startListener(t, listener.Options{})
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--clients", "5"}, "add --generate to send them"},
+		{[]string{"--seed", "0"}, "add --generate to send them"},
+		{[]string{"--generate"}, "--generate needs --clients N"},
+		{[]string{"--generate", "--clients=-1"}, "--clients -1 is too few; give 0 or more"},
+		{[]string{"--generate", "--clients", "5", "--count", "0"},
+			"--count 0 is too few; give 1 or more"},
+		{[]string{"--generate", "--clients", "5", "--sample", "doc-failed"},
+			"--sample and --generate can't be used together"},
+	} {
+		r := runCLI(t, append([]string{"send", server.URL()}, c.args...)...)
+		if r.status == 0 || r.stdout != "" || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("send %s: status %d, stdout %q, stderr %q, want it to say %q",
+				strings.Join(c.args, " "), r.status, r.stdout, r.stderr, c.want)
+		}
 	}
 }

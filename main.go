@@ -50,8 +50,9 @@ type cli struct {
 
 	Listen listenCmd `cmd:"" default:"withargs" help:"${listen}"`
 	Open   openCmd   `cmd:"" help:"Browse a saved capture file, read-only."`
-	Export exportCmd `cmd:"" help:"Write the deliveries of a capture file as NDJSON."`
-	Send   sendCmd   `cmd:"" help:"POST the built-in sample payloads to a listener."`
+	Export exportCmd `cmd:"" help:"Write deliveries, opportunities or companies as a file."`
+	Send   sendCmd   `cmd:"" help:"POST the built-in samples or generated payloads to a listener."`
+	Demo   demoCmd   `cmd:"" help:"Browse built-in deliveries; no listener, nothing left behind."`
 }
 
 // runEnv is what every command runs with.
