@@ -136,8 +136,8 @@ func TestEndToEndSampleKeyFillsAnEmptyCapture(t *testing.T) {
 
 	s := startTmux(t, 120, 40, fmt.Sprintf("%s --addr %s --db %s", bin, addr, db))
 	waitHealthy(t, "http://"+addr+"/")
-	s.waitFor("press s")
+	s.waitFor("press p")
 
-	s.keys("s")
+	s.keys("p")
 	s.waitFor("batch_xyz789", "batch_hist001", "3 deliveries")
 }

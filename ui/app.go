@@ -1,19 +1,21 @@
 // Package ui is the Bubble Tea interface of clustr-explorer: the Batches,
-// Batch, Client and Opportunity pages, their tables, the status line and
-// the help screen. It reads deliveries through storage only.
+// Opportunities and Companies views, the pages they drill into, their
+// tables, the raw view, the status line and the help screen. It reads
+// deliveries through storage only.
 package ui
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
@@ -33,53 +35,74 @@ type Options struct {
 	// when there is no listener.
 	SendSamples func(context.Context) error
 
+	// ExportDir is where exports of the screen are written; empty for the
+	// working directory.
+	ExportDir string
+
 	Logger *slog.Logger
 }
 
-// page is one level of the drill-down.
+// page is one level of a drill-down.
 type page interface {
 	// crumb names the page in the breadcrumb.
 	crumb() string
 	// view draws the page in width by height cells.
 	view(a *App, width, height int) string
-	// rows is the page's table, which the navigation keys move.
+	// rows is the page's table, which the navigation keys move; nil when
+	// the page has none.
 	rows() *table
 	// open returns the page that Enter leads to, or nil.
 	open(a *App) (page, tea.Cmd)
 }
 
-// App is the root model: it owns the layout, the page stack and the keys
-// that work everywhere, and hands the rest to the page on top.
+// A view is one of the tabs: its own stack of pages, so that switching
+// tabs and back returns to where the user was.
+type view struct {
+	name  string
+	stack []page
+}
+
+const (
+	batchesView = iota
+	opportunitiesView
+	companiesView
+)
+
+// App is the root model: it owns the layout, the views and the keys that
+// work everywhere, and hands the rest to the page on top.
 type App struct {
 	opts    Options
 	keys    KeyMap
 	styles  Styles
 	help    help.Model
 	spinner spinner.Model
+	input   textinput.Model
 
 	width, height int
 	showHelp      bool
+	filtering     bool
 
 	catalog *catalog
 	loaded  bool
 	fresh   map[string]bool // batches that arrived while the interface ran
 	cache   map[uint64]decoded
 	pending map[uint64]bool
+	every   everything
 
 	changes     <-chan struct{}
 	unsubscribe func()
 
-	stack []page
+	views  []*view
+	active int
 
 	notice      string
 	noticeBad   bool
 	noticeGen   int
-	loadErr     error
 	sendPending bool
 }
 
 // New builds the interface over a capture. Its change subscription is
-// released when the program ends (see Close).
+// released by Close.
 func New(opts Options) *App {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -87,21 +110,32 @@ func New(opts Options) *App {
 	a := &App{
 		opts:    opts,
 		keys:    newKeyMap(),
-		styles:  newStyles(true),
 		help:    help.New(),
 		spinner: spinner.New(spinner.WithSpinner(spinner.Dot)),
+		input:   textinput.New(),
 		catalog: newCatalog(),
 		fresh:   map[string]bool{},
 		cache:   map[uint64]decoded{},
 		pending: map[uint64]bool{},
 	}
-	a.help.Styles = a.styles.Help
+	a.setStyles(true)
+	a.input.Prompt = "/"
+	a.input.Placeholder = "filter"
 	a.keys.Samples.SetEnabled(opts.SendSamples != nil)
 	if !opts.Store.ReadOnly() {
 		a.changes, a.unsubscribe = opts.Store.Subscribe()
 	}
-	a.stack = []page{newBatchesPage()}
+	a.views = []*view{
+		{name: "Batches", stack: []page{newBatchesPage()}},
+		{name: "Opportunities", stack: []page{newOpportunitiesPage()}},
+		{name: "Companies", stack: []page{newCompaniesPage()}},
+	}
 	return a
+}
+
+func (a *App) setStyles(isDark bool) {
+	a.styles = newStyles(isDark, os.Getenv("NO_COLOR") != "")
+	a.help.Styles = a.styles.Help
 }
 
 // Close releases the change subscription.
@@ -140,6 +174,12 @@ type noticeExpiredMsg struct{ gen int }
 // samplesSentMsg reports the outcome of sending the built-in samples.
 type samplesSentMsg struct{ err error }
 
+// noticeMsg shows the outcome of work done in a command.
+type noticeMsg struct {
+	text string
+	bad  bool
+}
+
 // Update routes a message: data and window events to the root, keys first
 // to the keys that work everywhere, then to the page on top.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -150,8 +190,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 
 	case tea.BackgroundColorMsg:
-		a.styles = newStyles(msg.IsDark())
-		a.help.Styles = a.styles.Help
+		a.setStyles(msg.IsDark())
 		return a, nil
 
 	case spinner.TickMsg:
@@ -171,7 +210,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			a.opts.Logger.Warn("decode delivery", "seq", msg.seq, "err", msg.err)
 		}
-		return a, nil
+		return a, a.readEverything()
 
 	case samplesSentMsg:
 		a.sendPending = false
@@ -179,6 +218,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, a.say(true, "Could not send the samples: %v", msg.err)
 		}
 		return a, a.say(false, "Sent the 3 built-in sample payloads to %s", a.opts.ListenURL)
+
+	case noticeMsg:
+		return a, a.say(msg.bad, "%s", msg.text)
 
 	case noticeExpiredMsg:
 		if msg.gen == a.noticeGen {
@@ -188,6 +230,13 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
+
+	case tea.MouseWheelMsg:
+		a.wheel(msg)
+		return a, nil
+
+	case tea.MouseClickMsg:
+		return a, a.click(msg)
 	}
 	return a, nil
 }
@@ -195,7 +244,6 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // filed adds newly read records to the catalog and marks live arrivals.
 func (a *App) filed(msg recordsMsg) tea.Cmd {
 	if msg.err != nil {
-		a.loadErr = msg.err
 		a.opts.Logger.Error("read capture", "err", msg.err)
 		return a.say(true, "Could not read the capture: %v", msg.err)
 	}
@@ -208,73 +256,22 @@ func (a *App) filed(msg recordsMsg) tea.Cmd {
 	}
 	a.loaded = true
 	a.batchesPage().refresh(a)
+	cmds := []tea.Cmd{a.readEverything()}
 
-	if msg.initial || len(msg.records) == 0 {
-		return nil
-	}
-	last := msg.records[len(msg.records)-1]
-	what := last.BatchID
-	if what == "" {
-		what = fmt.Sprintf("delivery %d", last.Seq)
-	}
-	if len(msg.records) > 1 {
-		return a.say(false, "%d new deliveries, the last: %s (%s)", len(msg.records), clean(what), last.Status)
-	}
-	return a.say(false, "New delivery: %s (%s)", clean(what), last.Status)
-}
-
-// key handles one key press.
-func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
-	if key.Matches(msg, a.keys.Quit) {
-		return tea.Quit
-	}
-	if a.showHelp {
-		if key.Matches(msg, a.keys.Help, a.keys.Back) {
-			a.showHelp = false
+	if !msg.initial && len(msg.records) > 0 {
+		last := msg.records[len(msg.records)-1]
+		what := last.BatchID
+		if what == "" {
+			what = fmt.Sprintf("delivery %d", last.Seq)
 		}
-		return nil
+		if len(msg.records) > 1 {
+			cmds = append(cmds, a.say(false, "%d new deliveries, the last: %s (%s)",
+				len(msg.records), clean(what), last.Status))
+		} else {
+			cmds = append(cmds, a.say(false, "New delivery: %s (%s)", clean(what), last.Status))
+		}
 	}
-
-	top := a.top()
-	t := top.rows()
-	switch {
-	case key.Matches(msg, a.keys.Help):
-		a.showHelp = true
-	case key.Matches(msg, a.keys.Back):
-		if len(a.stack) > 1 {
-			a.stack = a.stack[:len(a.stack)-1]
-		}
-	case key.Matches(msg, a.keys.Open):
-		next, cmd := top.open(a)
-		if next != nil {
-			a.stack = append(a.stack, next)
-		}
-		return cmd
-	case key.Matches(msg, a.keys.Samples):
-		return a.sendSamples()
-	case key.Matches(msg, a.keys.Earlier, a.keys.Later):
-		if bp, ok := top.(*batchPage); ok {
-			step := 1
-			if key.Matches(msg, a.keys.Earlier) {
-				step = -1
-			}
-			return bp.step(a, step)
-		}
-	case t == nil:
-	case key.Matches(msg, a.keys.Up):
-		t.move(-1)
-	case key.Matches(msg, a.keys.Down):
-		t.move(1)
-	case key.Matches(msg, a.keys.PageUp):
-		t.move(-t.page())
-	case key.Matches(msg, a.keys.PageDown):
-		t.move(t.page())
-	case key.Matches(msg, a.keys.Top):
-		t.first()
-	case key.Matches(msg, a.keys.Bottom):
-		t.bottom()
-	}
-	return nil
+	return tea.Batch(cmds...)
 }
 
 func (a *App) sendSamples() tea.Cmd {
@@ -315,18 +312,34 @@ func (a *App) payload(seq uint64) (decoded, bool, tea.Cmd) {
 	return decoded{}, false, decodeBody(a.opts.Store, seq)
 }
 
-func (a *App) top() page { return a.stack[len(a.stack)-1] }
+func (a *App) stack() []page { return a.views[a.active].stack }
+func (a *App) top() page     { s := a.stack(); return s[len(s)-1] }
 
-func (a *App) batchesPage() *batchesPage { return a.stack[0].(*batchesPage) }
+func (a *App) push(p page) { v := a.views[a.active]; v.stack = append(v.stack, p) }
 
-// View lays out the breadcrumb, the page, the notice or key reminder and
-// the status line, cut to the terminal so that nothing wraps.
+func (a *App) pop() {
+	if v := a.views[a.active]; len(v.stack) > 1 {
+		v.stack = v.stack[:len(v.stack)-1]
+	}
+}
+
+func (a *App) batchesPage() *batchesPage {
+	return a.views[batchesView].stack[0].(*batchesPage)
+}
+
+// View lays out the tabs and breadcrumb, the view bar, the page, the
+// notice or key reminder and the status line, cut to the terminal so that
+// nothing wraps.
 func (a *App) View() tea.View {
 	v := tea.NewView(a.render())
 	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "clustr-explorer"
 	return v
 }
+
+// bodyTop is the screen line where pages start.
+const bodyTop = 2
 
 func (a *App) render() string {
 	w, h := a.width, a.height
@@ -334,15 +347,16 @@ func (a *App) render() string {
 		return ""
 	}
 
-	top := a.breadcrumb(w)
+	head := []string{a.tabs(w), a.viewBar(w)}
 	bottom := []string{a.footer(w), a.status(w)}
-	bodyHeight := max(h-1-len(bottom), 0)
+	bodyHeight := max(h-len(head)-len(bottom), 0)
 
 	var body string
-	if a.showHelp {
+	switch {
+	case a.showHelp:
 		body = a.helpView(w, bodyHeight)
-	} else {
-		body = a.top().view(a, w, bodyHeight)
+	default:
+		body = a.pageView(w, bodyHeight)
 	}
 	body = fitLines(body, w, bodyHeight)
 	if pad := bodyHeight - lipgloss.Height(body); pad > 0 && bodyHeight > 0 {
@@ -352,7 +366,7 @@ func (a *App) render() string {
 		body += strings.Repeat("\n", pad)
 	}
 
-	parts := []string{top}
+	parts := head
 	if bodyHeight > 0 {
 		parts = append(parts, body)
 	}
@@ -360,14 +374,51 @@ func (a *App) render() string {
 	return fitLines(strings.Join(parts, "\n"), w, h)
 }
 
-func (a *App) breadcrumb(width int) string {
-	st := &a.styles
-	crumbs := make([]string, 0, len(a.stack))
-	for _, p := range a.stack {
-		crumbs = append(crumbs, st.Crumb.Render(clean(p.crumb())))
+// splitAt is the narrowest terminal that shows a detail pane beside the
+// table.
+const splitAt = 120
+
+// pageView draws the page on top, with its detail pane beside it on wide
+// terminals.
+func (a *App) pageView(width, height int) string {
+	top := a.top()
+	d, ok := top.(detailer)
+	if !ok || width < splitAt {
+		return top.view(a, width, height)
 	}
-	line := st.Title.Render("clustr-explorer") + "  " + strings.Join(crumbs, st.CrumbSep.Render(" › "))
-	return fitLines(line, width, 1)
+
+	left := width * 3 / 5
+	right := width - left - 1
+	list := fitLines(top.view(a, left, height), left, height)
+	detail := fitLines(d.detail(a, right-1, height), right-1, height)
+	sep := strings.TrimSuffix(strings.Repeat(a.styles.Muted.Render("│")+"\n", max(height, 1)), "\n")
+	return lipgloss.JoinHorizontal(lipgloss.Top,
+		lipgloss.NewStyle().Width(left).Render(list), sep, " "+strings.ReplaceAll(detail, "\n", "\n "))
+}
+
+// tabs is the first line: the name, the views and the breadcrumb.
+func (a *App) tabs(width int) string {
+	st := &a.styles
+	var b strings.Builder
+	b.WriteString(st.Title.Render("clustr-explorer") + " ")
+	for i, v := range a.views {
+		label := fmt.Sprintf(" %d %s ", i+1, v.name)
+		if i == a.active {
+			b.WriteString(st.TabActive.Render(label))
+		} else {
+			b.WriteString(st.Tab.Render(label))
+		}
+	}
+
+	stack := a.stack()
+	if len(stack) > 1 {
+		crumbs := make([]string, 0, len(stack))
+		for _, p := range stack {
+			crumbs = append(crumbs, st.Crumb.Render(clean(p.crumb())))
+		}
+		b.WriteString("  " + strings.Join(crumbs, st.CrumbSep.Render(" › ")))
+	}
+	return fitLines(b.String(), width, 1)
 }
 
 func (a *App) footer(width int) string {
@@ -405,7 +456,7 @@ func (a *App) status(width int) string {
 }
 
 func (a *App) helpView(width, height int) string {
-	title := a.styles.Title.Render("Keys")
+	title := a.styles.Title.Render("Keys") + a.styles.Muted.Render("   ? or esc to close")
 	return fitLines(title+"\n\n"+a.help.FullHelpView(a.keys.FullHelp()), width, height)
 }
 

@@ -37,9 +37,10 @@ func (p *batchPage) build(payload *model.Payload) {
 		column{title: "COMPANY", width: 8, grow: 2},
 		column{title: "OPPS", width: 5, right: true},
 		column{title: "TARGET", width: 6, right: true},
-		column{title: "BEST", width: 5, right: true},
+		column{title: "BEST", width: 10, right: true},
 	)
 	rows := make([][]string, 0, len(payload.Results))
+	meta := make([]rowMeta, 0, len(payload.Results))
 	for _, r := range payload.Results {
 		best, targets, has := 0.0, 0, false
 		for _, o := range r.Opportunities {
@@ -52,13 +53,15 @@ func (p *batchPage) build(payload *model.Payload) {
 		}
 		bestText := ""
 		if has {
-			bestText = score(best)
+			bestText = score(best) + " " + scoreBar(best, 5)
 		}
 		rows = append(rows, []string{
 			clientName(r.Client), clean(r.Client.JobTitle), clean(r.Client.CompanyName),
 			fmt.Sprint(len(r.Opportunities)), fmt.Sprint(targets), bestText,
 		})
+		meta = append(meta, rowMeta{hasScore: has, score: best, target: targets > 0})
 	}
+	p.table.meta = meta
 	p.table.setRows(rows)
 }
 
@@ -67,8 +70,13 @@ func (p *batchPage) view(a *App, width, height int) string {
 	if !ok {
 		return a.spinner.View() + " Reading delivery " + fmt.Sprint(p.record.Seq) + "…"
 	}
-	if d.err != nil {
-		return p.rejectedView(a, d, width)
+	if p.record.Status == model.StatusRejected || d.err != nil {
+		reason := p.record.Reject
+		if reason == "" && d.err != nil {
+			reason = d.err.Error()
+		}
+		return a.styles.Bad.Render(clean(reason)) + "\n\n" +
+			a.styles.Muted.Render("Press r to see the delivery as it was received.")
 	}
 	if !p.built {
 		p.build(d.payload)
@@ -77,9 +85,10 @@ func (p *batchPage) view(a *App, width, height int) string {
 	card := p.card(a, d.payload)
 	cardHeight := min(strings.Count(card, "\n")+1, max(height-3, 0))
 	card = fitLines(card, width, cardHeight)
-	if p.table.len() == 0 {
+	if p.table.total() == 0 {
 		return card + "\n\n" + a.styles.Muted.Render("This delivery holds no clients.")
 	}
+	p.table.top = cardHeight + 1
 	return card + "\n\n" + p.table.view(width, height-cardHeight-1, &a.styles)
 }
 
@@ -107,11 +116,13 @@ func (p *batchPage) card(a *App, payload *model.Payload) string {
 	}
 
 	sum := payload.Summary
-	clients := fmt.Sprintf("%d clients, %d opportunities, %d at target companies",
-		r.Clients, r.Opportunities, r.TargetOpportunities)
+	clients := fmt.Sprintf("%s, %s, %d at target companies",
+		plural(r.Clients, "client", "clients"), plural(r.Opportunities, "opportunity", "opportunities"),
+		r.TargetOpportunities)
 	if sum.Has && (sum.TotalProcessed != r.Clients || sum.TotalOpportunities != r.Opportunities) {
-		clients += st.Warn.Render(fmt.Sprintf("   (summary claims %d clients, %d opportunities)",
-			sum.TotalProcessed, sum.TotalOpportunities))
+		clients += st.Warn.Render(fmt.Sprintf("   (summary claims %s, %s)",
+			plural(sum.TotalProcessed, "client", "clients"),
+			plural(sum.TotalOpportunities, "opportunity", "opportunities")))
 	}
 	add("body holds", clients)
 	if sum.Has {
@@ -126,41 +137,21 @@ func (p *batchPage) card(a *App, payload *model.Payload) string {
 			add("details", clean(e.Details))
 		}
 	}
+	if spread := scoreSpread(a, payload); spread != "" {
+		add("scores", spread)
+	}
 	for _, f := range model.Fields(payload.Custom) {
 		add("custom", clean(f.Key)+" = "+clean(f.Value))
 	}
 	for i, w := range payload.Warnings {
-		if i == 3 {
-			add("", st.Muted.Render(fmt.Sprintf("and %d more", len(payload.Warnings)-3)))
+		if i == 8 {
+			add("", st.Muted.Render(fmt.Sprintf("and %d more; r shows them all",
+				len(payload.Warnings)-8)))
 			break
 		}
 		add("warning", st.Warn.Render(clean(w)))
 	}
 	return strings.Join(lines, "\n")
-}
-
-// rejectedView explains a delivery that is not a JSON object and shows the
-// start of what was sent.
-func (p *batchPage) rejectedView(a *App, d decoded, width int) string {
-	st := &a.styles
-	r := p.record
-	lines := []string{
-		st.Bad.Render("⊘ rejected") + st.Muted.Render(fmt.Sprintf("   delivery %d, received %s, %d bytes",
-			r.Seq, r.ReceivedAt.Local().Format("2006-01-02 15:04:05"), r.BodySize)),
-		"",
-		st.Bad.Render(clean(d.err.Error())),
-	}
-	if r.Truncated {
-		lines = append(lines, st.Warn.Render("Only the first bytes of this body were kept."))
-	}
-	lines = append(lines, "", st.Label.Render("the body as received:"))
-	for i, line := range strings.Split(string(d.body), "\n") {
-		if i == 200 {
-			break
-		}
-		lines = append(lines, st.Muted.Render(fmt.Sprintf("%4d ", i+1))+clean(line))
-	}
-	return fitLines(strings.Join(lines, "\n"), width, len(lines))
 }
 
 // index is the position of the shown delivery among the batch's.
@@ -192,16 +183,7 @@ func (p *batchPage) open(a *App) (page, tea.Cmd) {
 	if !ok || d.payload == nil || !selected {
 		return nil, nil
 	}
-	return newClientPage(d.payload, i), nil
+	return newClientPage(d.payload, i, p.record.Seq), nil
 }
 
-func clientName(c model.Client) string {
-	name := c.Name
-	if name == "" {
-		name = strings.TrimSpace(c.FirstName + " " + c.LastName)
-	}
-	if name == "" {
-		name = "(no name) " + c.RecordID
-	}
-	return clean(name)
-}
+func clientName(c model.Client) string { return clean(model.ClientName(c)) }

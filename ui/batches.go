@@ -33,8 +33,9 @@ func newBatchesPage() *batchesPage {
 	)}
 }
 
-func (p *batchesPage) crumb() string  { return "Batches" }
-func (p *batchesPage) rows() *table   { return &p.table }
+func (p *batchesPage) crumb() string { return "Batches" }
+func (p *batchesPage) rows() *table  { return &p.table }
+
 // selected returns the batch under the cursor.
 func (p *batchesPage) selected(a *App) (*batch, bool) {
 	i, ok := p.table.selected()
@@ -47,7 +48,9 @@ func (p *batchesPage) selected(a *App) (*batch, bool) {
 // refresh rebuilds the rows from the catalog, keeping the cursor on the
 // batch it was on, so that a live arrival does not move the selection.
 func (p *batchesPage) refresh(a *App) {
-	current := ""
+	// A cursor on the top row follows the newest batch, as a live list
+	// should; anywhere else it stays on its batch.
+	current, atTop := "", p.table.cursor == 0
 	if i, ok := p.table.selected(); ok && i < len(p.keys) {
 		current = p.keys[i]
 	}
@@ -55,19 +58,26 @@ func (p *batchesPage) refresh(a *App) {
 	batches := a.catalog.batches
 	rows := make([][]string, 0, len(batches))
 	marks := make([]bool, 0, len(batches))
+	meta := make([]rowMeta, 0, len(batches))
 	p.keys = p.keys[:0]
 	cursor := 0
 	for i, b := range batches {
 		rows = append(rows, batchRow(b, a.fresh[b.key]))
 		marks = append(marks, a.fresh[b.key])
+		r := b.latest()
+		meta = append(meta, rowMeta{hasScore: r.HasScore, score: r.BestScore,
+			target: r.TargetOpportunities > 0})
 		p.keys = append(p.keys, b.key)
 		if b.key == current {
 			cursor = i
 		}
 	}
 	p.table.marks = marks
+	p.table.meta = meta
 	p.table.setRows(rows)
-	p.table.selectRow(cursor)
+	if !atTop {
+		p.table.selectRow(cursor)
+	}
 }
 
 func batchRow(b *batch, fresh bool) []string {
@@ -83,6 +93,10 @@ func batchRow(b *batch, fresh bool) []string {
 	batchID, jobID := clean(r.BatchID), clean(r.JobID)
 	if batchID == "" {
 		batchID = "—"
+	}
+	if r.Status == model.StatusRejected {
+		return []string{mark, statusBadge(r.Status), receivedAt(r.ReceivedAt), batchID, jobID,
+			fmt.Sprint(len(b.deliveries)), "", "", "", "", notes(r)}
 	}
 	return []string{
 		mark,
@@ -133,10 +147,59 @@ func (p *batchesPage) view(a *App, width, height int) string {
 	if !a.loaded {
 		return a.spinner.View() + " Reading the capture…"
 	}
-	if p.table.len() == 0 {
+	if p.table.total() == 0 {
 		return a.emptyView(width)
 	}
+	p.table.top = 0
 	return p.table.view(width, height, &a.styles)
+}
+
+// detail is the selected batch's summary, from its record alone.
+func (p *batchesPage) detail(a *App, width, height int) string {
+	b, ok := p.selected(a)
+	if !ok {
+		return ""
+	}
+	st := &a.styles
+	r := b.latest()
+	var lines []string
+	add := func(label, value string) {
+		lines = append(lines, st.Label.Render(fmt.Sprintf("%-10s", label))+value)
+	}
+	add("status", statusBadge(r.Status)+st.Muted.Render(fmt.Sprintf("  delivery %d", r.Seq)))
+	add("received", r.ReceivedAt.Local().Format("2006-01-02 15:04:05"))
+	add("from", clean(r.Request.RemoteAddr))
+	if r.Status == model.StatusRejected {
+		add("rejected", st.Bad.Render(clean(r.Reject)))
+		lines = append(lines, "", st.Muted.Render("Enter shows the body as it was received."))
+		return strings.Join(lines, "\n")
+	}
+	add("batch", clean(r.BatchID))
+	add("job", clean(r.JobID))
+	add("holds", fmt.Sprintf("%s, %s", plural(r.Clients, "client", "clients"),
+		plural(r.Opportunities, "opportunity", "opportunities")))
+	if r.Summary.Has && (r.Summary.TotalProcessed != r.Clients ||
+		r.Summary.TotalOpportunities != r.Opportunities) {
+		add("claims", st.Warn.Render(fmt.Sprintf("%s, %s",
+			plural(r.Summary.TotalProcessed, "client", "clients"),
+			plural(r.Summary.TotalOpportunities, "opportunity", "opportunities"))))
+	}
+	if r.HasScore {
+		add("best", score(r.BestScore)+" "+scoreBar(r.BestScore, 10))
+	}
+	if r.Error != nil {
+		add("error", st.Bad.Render(clean(jobErrorText(r.Error))))
+	}
+	for _, f := range model.Fields(r.Custom) {
+		add("custom", clean(f.Key)+" = "+clean(f.Value))
+	}
+	if n := len(r.Warnings); n > 0 {
+		add("warnings", st.Warn.Render(plural(n, "warning", "warnings")))
+	}
+	if n := len(b.deliveries); n > 1 {
+		add("batch of", plural(n, "delivery", "deliveries"))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // emptyView tells a new user how to get a first delivery in.
@@ -156,7 +219,7 @@ func (a *App) emptyView(width int) string {
 		"",
 		st.Muted.Render("From the internet, run ")+"ngrok http "+port+
 			st.Muted.Render(" and give Clustr the https URL it prints."),
-		st.Muted.Render("To try it now, press ")+st.Good.Render("s")+
+		st.Muted.Render("To try it now, press ")+st.Good.Render("p")+
 			st.Muted.Render(" to send the three built-in sample payloads."),
 	)
 	return strings.Join(lines, "\n")
@@ -171,8 +234,12 @@ func (p *batchesPage) open(a *App) (page, tea.Cmd) {
 		delete(a.fresh, b.key)
 		p.refresh(a)
 	}
-	next := &batchPage{batch: b, record: b.latest()}
-	_, _, cmd := a.payload(next.record.Seq)
+	// A rejected body has nothing to drill into; its raw form explains it.
+	var next page = &batchPage{batch: b, record: b.latest()}
+	if b.latest().Status == model.StatusRejected {
+		next = newRawPage(b.latest())
+	}
+	_, _, cmd := a.payload(b.latest().Seq)
 	return next, cmd
 }
 

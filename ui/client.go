@@ -12,14 +12,15 @@ import (
 
 // clientPage shows one client's card and their opportunities, best first.
 type clientPage struct {
+	seq    uint64 // the delivery the client came in
 	result *model.Result
 	order  []int // indexes into result.Opportunities, best score first
 	table  table
 }
 
-func newClientPage(payload *model.Payload, index int) *clientPage {
+func newClientPage(payload *model.Payload, index int, seq uint64) *clientPage {
 	r := &payload.Results[index]
-	p := &clientPage{result: r}
+	p := &clientPage{result: r, seq: seq}
 
 	p.order = make([]int, len(r.Opportunities))
 	for i := range p.order {
@@ -37,7 +38,7 @@ func newClientPage(payload *model.Payload, index int) *clientPage {
 		column{title: "PROSPECT", width: 10, grow: 3},
 		column{title: "TITLE", width: 6, grow: 2},
 		column{title: "COMPANY", width: 8, grow: 2},
-		column{title: "SCORE", width: 5, right: true},
+		column{title: "SCORE", width: 10, right: true},
 		column{title: "OVERLAP", width: 7, right: true},
 		column{title: "SHARED", width: 6, grow: 2},
 		column{title: "WHEN", width: 7},
@@ -45,9 +46,14 @@ func newClientPage(payload *model.Payload, index int) *clientPage {
 		column{title: "ENG", width: 3, right: true},
 	)
 	rows := make([][]string, 0, len(r.Opportunities))
+	meta := make([]rowMeta, 0, len(r.Opportunities))
 	for _, i := range p.order {
-		rows = append(rows, opportunityRow(r.Opportunities[i]))
+		o := r.Opportunities[i]
+		rows = append(rows, opportunityRow(o))
+		meta = append(meta, rowMeta{hasScore: o.Relationship.HasScore,
+			score: o.Relationship.ConfidenceScore, target: o.IsTargetCompany})
 	}
+	p.table.meta = meta
 	p.table.setRows(rows)
 	return p
 }
@@ -56,7 +62,7 @@ func opportunityRow(o model.Opportunity) []string {
 	rel := o.Relationship
 	scoreText := ""
 	if rel.HasScore {
-		scoreText = score(rel.ConfidenceScore)
+		scoreText = score(rel.ConfidenceScore) + " " + scoreBar(rel.ConfidenceScore, 5)
 	}
 	overlap := ""
 	if rel.TotalOverlapMonths > 0 {
@@ -115,10 +121,28 @@ func (p *clientPage) view(a *App, width, height int) string {
 	card := strings.Join(lines, "\n")
 	cardHeight := min(len(lines), max(height-3, 0))
 	card = fitLines(card, width, cardHeight)
-	if p.table.len() == 0 {
+	if p.table.total() == 0 {
 		return card + "\n\n" + st.Muted.Render("Clustr found no opportunities for this client.")
 	}
+	p.table.top = cardHeight + 1
 	return card + "\n\n" + p.table.view(width, height-cardHeight-1, st)
+}
+
+// selectedOpportunity returns the opportunity under the cursor.
+func (p *clientPage) selectedOpportunity() (*model.Opportunity, bool) {
+	i, ok := p.table.selected()
+	if !ok {
+		return nil, false
+	}
+	return &p.result.Opportunities[p.order[i]], true
+}
+
+func (p *clientPage) detail(a *App, width, height int) string {
+	o, ok := p.selectedOpportunity()
+	if !ok {
+		return ""
+	}
+	return opportunityCard(a, o, width) + "\n\n" + engagementChart(a, o, width)
 }
 
 func atCompany(name string) string {
@@ -129,10 +153,9 @@ func atCompany(name string) string {
 }
 
 func (p *clientPage) open(a *App) (page, tea.Cmd) {
-	i, ok := p.table.selected()
+	o, ok := p.selectedOpportunity()
 	if !ok {
 		return nil, nil
 	}
-	o := &p.result.Opportunities[p.order[i]]
-	return newOpportunityPage(o), nil
+	return newOpportunityPage(o, p.seq), nil
 }

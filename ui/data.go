@@ -35,12 +35,15 @@ func batchKey(r storage.Record) string {
 // grouped into batches, newest first. It never holds a body.
 type catalog struct {
 	byKey   map[string]*batch
+	bySeq   map[uint64]storage.Record
 	batches []*batch // newest delivery first
 	lastSeq uint64
 	count   int
 }
 
-func newCatalog() *catalog { return &catalog{byKey: map[string]*batch{}} }
+func newCatalog() *catalog {
+	return &catalog{byKey: map[string]*batch{}, bySeq: map[uint64]storage.Record{}}
+}
 
 // add files records, which arrive oldest first, and reorders the batches.
 // It returns the keys of the batches that received a delivery.
@@ -52,6 +55,7 @@ func (c *catalog) add(records []storage.Record) []string {
 		}
 		c.lastSeq = r.Seq
 		c.count++
+		c.bySeq[r.Seq] = r
 
 		key := batchKey(r)
 		b, ok := c.byKey[key]

@@ -14,11 +14,12 @@ import (
 // the client and prospect share, and the engagement timeline newest first.
 type opportunityPage struct {
 	opp   *model.Opportunity
+	seq   uint64 // the delivery it came in
 	table table
 }
 
-func newOpportunityPage(o *model.Opportunity) *opportunityPage {
-	p := &opportunityPage{opp: o}
+func newOpportunityPage(o *model.Opportunity, seq uint64) *opportunityPage {
+	p := &opportunityPage{opp: o, seq: seq}
 	p.table = newTable(
 		column{title: "DATE", width: 10},
 		column{title: "TYPE", width: 20},
@@ -61,9 +62,10 @@ func (p *opportunityPage) rows() *table  { return &p.table }
 
 func (p *opportunityPage) open(*App) (page, tea.Cmd) { return nil, nil }
 
-func (p *opportunityPage) view(a *App, width, height int) string {
+// opportunityCard describes the prospect, their company and the path to
+// them, one fact a line.
+func opportunityCard(a *App, o *model.Opportunity, width int) string {
 	st := &a.styles
-	o := p.opp
 	rel := o.Relationship
 	se := rel.SharedExperience
 	var lines []string
@@ -89,7 +91,8 @@ func (p *opportunityPage) view(a *App, width, height int) string {
 	add("company", company)
 
 	if rel.HasScore {
-		add("score", st.Good.Render(score(rel.ConfidenceScore))+st.Muted.Render(" / 100"))
+		add("score", st.Good.Render(score(rel.ConfidenceScore))+" "+
+			st.Good.Render(scoreBar(rel.ConfidenceScore, 10))+st.Muted.Render(" of 100"))
 	}
 	if se.CompanyName != "" {
 		when := "past"
@@ -102,22 +105,36 @@ func (p *opportunityPage) view(a *App, width, height int) string {
 	if rel.TotalOverlapMonths > 0 {
 		add("overlap", fmt.Sprintf("%d months in all", rel.TotalOverlapMonths))
 	}
+	if e := o.Engagement; e != nil {
+		add("engaged", fmt.Sprintf("%s, last on %s",
+			plural(max(e.TotalEngagements, len(e.History)), "time", "times"),
+			clean(e.LastEngagementDate)))
+	}
+	return fitLines(strings.Join(lines, "\n"), width, len(lines))
+}
 
-	card := strings.Join(lines, "\n")
-	cardHeight := min(len(lines), max(height-3, 0))
+func (p *opportunityPage) view(a *App, width, height int) string {
+	st := &a.styles
+	o := p.opp
+
+	card := opportunityCard(a, o, width)
+	if chart := engagementChart(a, o, width); chart != "" {
+		card += "\n" + chart
+	}
+	cardHeight := min(lipgloss.Height(card), max(height-3, 0))
 	card = fitLines(card, width, cardHeight)
 
 	if o.Engagement == nil || len(o.Engagement.History) == 0 {
 		msg := "No engagement history in this delivery (the job did not ask for full history)."
 		if o.Engagement != nil {
-			msg = fmt.Sprintf("%d engagements, last on %s; no history sent.",
-				o.Engagement.TotalEngagements, clean(o.Engagement.LastEngagementDate))
+			msg = "Clustr sent the totals above but no history."
 		}
 		return card + "\n\n" + st.Muted.Render(msg)
 	}
 	title := st.Header.Render(fmt.Sprintf("Engagement, newest first (%d)", len(o.Engagement.History)))
 	detail := p.detail(a, width, height-cardHeight-4)
 	tableHeight := height - cardHeight - 2 - lipgloss.Height(detail) - 1
+	p.table.top = cardHeight + 2
 	return card + "\n\n" + title + "\n" + p.table.view(width, tableHeight, st) + "\n\n" + detail
 }
 

@@ -28,12 +28,23 @@ type Styles struct {
 	Card       lipgloss.Style
 	Help       help.Styles
 	EmptyTitle lipgloss.Style
+	Tab        lipgloss.Style
+	TabActive  lipgloss.Style
+
+	// JSON syntax colours of the raw view.
+	JSONKey    lipgloss.Style
+	JSONString lipgloss.Style
+	JSONNumber lipgloss.Style
+	JSONLit    lipgloss.Style
+	LineNo     lipgloss.Style
 }
 
 // newStyles builds the styles for a dark or a light background. Colours are
 // chosen to keep their contrast on both; the colour profile the program
 // detects (and NO_COLOR) decides how much of them reaches the terminal.
-func newStyles(isDark bool) Styles {
+// Without colour the selection and the active tab are drawn in reverse
+// video, which needs none.
+func newStyles(isDark, noColor bool) Styles {
 	ld := lipgloss.LightDark(isDark)
 	accent := ld(lipgloss.Color("#5A3FC0"), lipgloss.Color("#B7A6FF"))
 	muted := ld(lipgloss.Color("#6B6B6B"), lipgloss.Color("#8F8F8F"))
@@ -43,7 +54,7 @@ func newStyles(isDark bool) Styles {
 	barBg := ld(lipgloss.Color("#E6E6EF"), lipgloss.Color("#26233A"))
 	selBg := ld(lipgloss.Color("#DDD6FE"), lipgloss.Color("#3B3363"))
 
-	return Styles{
+	st := Styles{
 		Title:      lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Crumb:      lipgloss.NewStyle().Bold(true),
 		CrumbSep:   lipgloss.NewStyle().Foreground(muted),
@@ -64,5 +75,17 @@ func newStyles(isDark bool) Styles {
 		Card:       lipgloss.NewStyle().PaddingLeft(1),
 		Help:       help.DefaultStyles(isDark),
 		EmptyTitle: lipgloss.NewStyle().Bold(true).Foreground(accent),
+		Tab:        lipgloss.NewStyle().Foreground(muted),
+		TabActive:  lipgloss.NewStyle().Background(selBg).Bold(true),
+		JSONKey:    lipgloss.NewStyle().Foreground(accent),
+		JSONString: lipgloss.NewStyle().Foreground(green),
+		JSONNumber: lipgloss.NewStyle().Foreground(amber),
+		JSONLit:    lipgloss.NewStyle().Foreground(red),
+		LineNo:     lipgloss.NewStyle().Foreground(muted),
 	}
+	if noColor {
+		st.Selected = lipgloss.NewStyle().Reverse(true)
+		st.TabActive = lipgloss.NewStyle().Reverse(true).Bold(true)
+	}
+	return st
 }

@@ -1,0 +1,123 @@
+package ui
+
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/storage"
+)
+
+// everything is the state of the views across all batches: the
+// opportunities of the latest accepted delivery of every batch, and the
+// companies they reach. Their bodies are decoded one at a time in the
+// background, only once a view that needs them is opened.
+type everything struct {
+	wanted bool
+	rows   []model.OpportunityRow
+	built  []uint64 // the deliveries rows were built from
+}
+
+// sources returns the deliveries the views across batches are built from,
+// oldest batch first.
+func (c *catalog) sources() []storage.Record {
+	var out []storage.Record
+	for i := len(c.batches) - 1; i >= 0; i-- {
+		b := c.batches[i]
+		for j := len(b.deliveries) - 1; j >= 0; j-- {
+			if r := b.deliveries[j]; r.Status != model.StatusRejected {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// readEverything decodes the next body the views across batches need, and
+// rebuilds their rows once all are read.
+func (a *App) readEverything() tea.Cmd {
+	if !a.every.wanted {
+		return nil
+	}
+	sources := a.catalog.sources()
+	for _, r := range sources {
+		if _, ok := a.cache[r.Seq]; ok {
+			continue
+		}
+		if a.pending[r.Seq] {
+			return nil
+		}
+		a.pending[r.Seq] = true
+		return decodeBody(a.opts.Store, r.Seq)
+	}
+
+	if sameSeqs(a.every.built, sources) {
+		return nil
+	}
+	a.every.built = a.every.built[:0]
+	a.every.rows = a.every.rows[:0]
+	for _, r := range sources {
+		a.every.built = append(a.every.built, r.Seq)
+		d := a.cache[r.Seq]
+		if d.payload == nil {
+			continue
+		}
+		rows := model.OpportunityRows(d.payload)
+		for i := range rows {
+			rows[i].Seq = r.Seq
+		}
+		a.every.rows = append(a.every.rows, rows...)
+	}
+	a.opportunitiesPage().refresh(a)
+	a.companiesPage().refresh(a)
+	return nil
+}
+
+// progress says how many of the bodies the views need are read.
+func (a *App) progress() (done, total int) {
+	sources := a.catalog.sources()
+	for _, r := range sources {
+		if _, ok := a.cache[r.Seq]; ok {
+			done++
+		}
+	}
+	return done, len(sources)
+}
+
+// ready reports whether the views across batches show every delivery.
+func (a *App) ready() bool {
+	return sameSeqs(a.every.built, a.catalog.sources())
+}
+
+func sameSeqs(built []uint64, sources []storage.Record) bool {
+	if len(built) != len(sources) {
+		return false
+	}
+	for i, r := range sources {
+		if built[i] != r.Seq {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *App) opportunitiesPage() *opportunitiesPage {
+	return a.views[opportunitiesView].stack[0].(*opportunitiesPage)
+}
+
+func (a *App) companiesPage() *companiesPage {
+	return a.views[companiesView].stack[0].(*companiesPage)
+}
+
+// opportunity finds the opportunity a row was made from.
+func (a *App) opportunity(r model.OpportunityRow) (*model.Payload, *model.Opportunity, bool) {
+	d, ok := a.cache[r.Seq]
+	if !ok || d.payload == nil || r.ResultIndex >= len(d.payload.Results) {
+		return nil, nil, false
+	}
+	res := &d.payload.Results[r.ResultIndex]
+	if r.OpportunityIndex >= len(res.Opportunities) {
+		return nil, nil, false
+	}
+	return d.payload, &res.Opportunities[r.OpportunityIndex], true
+}

@@ -1,0 +1,198 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/storage"
+)
+
+// rawPage shows one delivery exactly as it was received: the request's
+// metadata and headers, then the body, pretty-printed with syntax colours
+// when it is JSON and as sent when it is not. A rejected body opens at the
+// line where it broke, with a mark under the column.
+type rawPage struct {
+	record storage.Record
+	lines  []string // cleaned lines of the body, built once it is read
+	isJSON bool
+	built  bool
+	offset int
+	height int
+}
+
+func newRawPage(r storage.Record) *rawPage { return &rawPage{record: r} }
+
+func (p *rawPage) crumb() string             { return fmt.Sprintf("raw %d", p.record.Seq) }
+func (p *rawPage) rows() *table              { return nil }
+func (p *rawPage) open(*App) (page, tea.Cmd) { return nil, nil }
+func (p *rawPage) scroll(delta int)          { p.offset += delta; p.clamp() }
+func (p *rawPage) scrollTo(line int)         { p.offset = line; p.clamp() }
+
+func (p *rawPage) clamp() {
+	p.offset = min(max(p.offset, 0), max(len(p.lines)-p.height, 0))
+}
+
+func (p *rawPage) rejected() bool { return p.record.Status == model.StatusRejected }
+
+func (p *rawPage) errorLine() (line, col int) {
+	return p.record.RejectLine, p.record.RejectColumn
+}
+
+// build splits the body into lines once it has been read. JSON is
+// re-indented, which keeps every number exactly as sent.
+func (p *rawPage) build(d decoded) {
+	p.built = true
+	body := d.body
+	if d.payload != nil {
+		var out bytes.Buffer
+		if err := json.Indent(&out, body, "", "  "); err == nil {
+			body = out.Bytes()
+			p.isJSON = true
+		}
+	}
+
+	// TODO: a body of hundreds of megabytes is split and cleaned whole here;
+	// cleaning only the visible lines would save the memory of a copy.
+	text := strings.TrimSuffix(string(body), "\n")
+	raw := strings.Split(text, "\n")
+	p.lines = make([]string, len(raw))
+	for i, l := range raw {
+		p.lines[i] = clean(strings.TrimSuffix(l, "\r"))
+	}
+
+	if line, _ := p.errorLine(); p.rejected() && line > 0 {
+		p.offset = line - 4
+	}
+}
+
+func (p *rawPage) view(a *App, width, height int) string {
+	st := &a.styles
+	d, ok := a.cache[p.record.Seq]
+	if !ok {
+		return a.spinner.View() + fmt.Sprintf(" Reading delivery %d…", p.record.Seq)
+	}
+	if !p.built {
+		p.build(d)
+	}
+
+	meta := p.meta(a, width)
+	metaHeight := min(strings.Count(meta, "\n")+1, max(height/3, 1))
+	meta = fitLines(meta, width, metaHeight)
+	p.height = max(height-metaHeight-1, 0)
+	p.clamp()
+
+	gutter := len(fmt.Sprint(len(p.lines))) + 1
+	errLine, errCol := p.errorLine()
+	var b strings.Builder
+	end := min(p.offset+p.height, len(p.lines))
+	for i := p.offset; i < end; i++ {
+		line := p.lines[i]
+		if p.isJSON {
+			line = colorJSON(line, st)
+		}
+		b.WriteString("\n" + st.LineNo.Render(fmt.Sprintf("%*d ", gutter, i+1)) + line)
+		if p.rejected() && i+1 == errLine {
+			b.WriteString("\n" + strings.Repeat(" ", gutter+1) + markColumn(p.lines[i], errCol, st))
+		}
+	}
+	return meta + "\n" + fitLines(strings.TrimPrefix(b.String(), "\n"), width, p.height)
+}
+
+// markColumn draws a caret under the byte column col of line, which counts
+// bytes as the decoder does, in the cells the cleaned line occupies.
+func markColumn(line string, col int, st *Styles) string {
+	prefix := line
+	if col-1 < len(line) {
+		prefix = line[:max(col-1, 0)]
+	}
+	return strings.Repeat(" ", ansi.StringWidth(prefix)) + st.Bad.Render("^ it breaks here")
+}
+
+// meta is the card of the request above the body.
+func (p *rawPage) meta(a *App, width int) string {
+	st := &a.styles
+	r := p.record
+	q := r.Request
+	var lines []string
+	add := func(label, value string) {
+		lines = append(lines, st.Label.Render(fmt.Sprintf("%-12s", label))+value)
+	}
+
+	add("delivery", fmt.Sprintf("%d, received %s", r.Seq, r.ReceivedAt.Local().Format("2006-01-02 15:04:05.000")))
+	add("request", clean(q.Method+" "+q.Path)+st.Muted.Render("  from ")+clean(q.RemoteAddr))
+	size := fmt.Sprintf("%s bytes stored", count(int(r.BodySize)))
+	if q.ContentEncoding != "" {
+		size += fmt.Sprintf(", %s bytes sent as %s", count(int(q.WireSize)), clean(q.ContentEncoding))
+	}
+	if r.Truncated {
+		size += st.Warn.Render(" (cut at the size limit)")
+	}
+	add("size", size)
+	if p.rejected() {
+		add("rejected", st.Bad.Render(clean(r.Reject)))
+	}
+	for _, w := range r.Warnings {
+		add("warning", st.Warn.Render(clean(w)))
+	}
+	names := make([]string, 0, len(q.Header))
+	for name := range q.Header {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		for _, v := range q.Header[name] {
+			add("header", clean(name)+st.Muted.Render(": ")+clean(v))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// colorJSON colours one line of indented JSON: keys, strings, numbers and
+// literals. The line is already clean, so only styles are added.
+func colorJSON(line string, st *Styles) string {
+	var b strings.Builder
+	for i := 0; i < len(line); {
+		c := line[i]
+		switch {
+		case c == '"':
+			j := i + 1
+			for j < len(line) && line[j] != '"' {
+				if line[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(line))
+			style := st.JSONString
+			if rest := strings.TrimLeft(line[j:], " "); strings.HasPrefix(rest, ":") {
+				style = st.JSONKey
+			}
+			b.WriteString(style.Render(line[i:j]))
+			i = j
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i + 1
+			for j < len(line) && strings.IndexByte("0123456789.eE+-", line[j]) >= 0 {
+				j++
+			}
+			b.WriteString(st.JSONNumber.Render(line[i:j]))
+			i = j
+		case strings.HasPrefix(line[i:], "true"), strings.HasPrefix(line[i:], "null"):
+			b.WriteString(st.JSONLit.Render(line[i : i+4]))
+			i += 4
+		case strings.HasPrefix(line[i:], "false"):
+			b.WriteString(st.JSONLit.Render(line[i : i+5]))
+			i += 5
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}

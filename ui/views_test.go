@@ -1,0 +1,354 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/clustr/clustr-explorer/generate"
+	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/storage"
+)
+
+// richCapture is a capture like the demo's: the documented payloads, the
+// hard cases and two generated batches with full history.
+func richCapture(t *testing.T) *storage.Store {
+	t.Helper()
+	store := capture(t, "doc-completed.json", "doc-failed.json", "doc-full-history.json",
+		"edge-unicode.json", "edge-loose-types.json", "edge-truncated.json")
+	for seed := int64(1); seed <= 2; seed++ {
+		body := generate.Payload(generate.Options{Clients: 12, Opportunities: 4, History: 3, Seed: seed})
+		p, err := model.Decode(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := storage.Record{Request: storage.Request{Method: "POST", Path: "/"}, Digest: p.Digest()}
+		if _, err := store.Append(rec, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store
+}
+
+var rowCount = regexp.MustCompile(`([\d,]+) of ([\d,]+) rows`)
+
+// rowsShown reads "N of M rows" off the view bar.
+func rowsShown(t *testing.T, screen string) (shown, total int) {
+	t.Helper()
+	m := rowCount.FindStringSubmatch(screen)
+	if m == nil {
+		t.Fatalf("no row count on screen:\n%s", screen)
+	}
+	shown, _ = strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	total, _ = strconv.Atoi(strings.ReplaceAll(m[2], ",", ""))
+	return shown, total
+}
+
+// scores reads the scores of the table rows on screen, top to bottom.
+func scores(screen string) []float64 {
+	re := regexp.MustCompile(`\s(\d{1,3}\.\d) [█▏▎▍▌▋▊▉ ]{5}`)
+	var out []float64
+	for _, line := range strings.Split(screen, "\n") {
+		if m := re.FindStringSubmatch(line); m != nil {
+			f, _ := strconv.ParseFloat(m[1], 64)
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func TestOpportunitiesViewIsSortedByScore(t *testing.T) {
+	tm := start(t, Options{Store: richCapture(t)}, 110, 50)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "2")
+	waitFor(t, tm, "sort score ↓", "SCORE↓")
+
+	out := screen(t, tm)
+	got := scores(out)
+	if len(got) < 20 {
+		t.Fatalf("only %d scored rows on screen:\n%s", len(got), out)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] > got[i-1] {
+			t.Fatalf("row %d scores %.1f after %.1f: not sorted by score\n%s", i, got[i], got[i-1], out)
+		}
+	}
+	if shown, total := rowsShown(t, out); shown != total || total < 100 {
+		t.Errorf("header says %d of %d rows, want every opportunity of every batch", shown, total)
+	}
+}
+
+func TestFilterNarrowsToOneProspect(t *testing.T) {
+	tm := start(t, Options{Store: richCapture(t)}, 110, 40)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "2")
+	waitFor(t, tm, "SCORE↓")
+	press(tm, "/")
+	tm.Type("José Álvarez")
+	waitFor(t, tm, "1 of ")
+	press(tm, "enter")
+
+	out := screen(t, tm)
+	if shown, _ := rowsShown(t, out); shown != 1 {
+		t.Fatalf("filter shows %d rows, want 1:\n%s", shown, out)
+	}
+	if !strings.Contains(out, "José 🚀") || !strings.Contains(out, "filter José Álvarez") {
+		t.Errorf("the one row or the active filter is missing:\n%s", out)
+	}
+}
+
+func TestFilterToNothingThenEnterThenClear(t *testing.T) {
+	tm := start(t, Options{Store: richCapture(t)}, 100, 30)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "2")
+	waitFor(t, tm, "SCORE↓")
+	press(tm, "/")
+	tm.Type("zzzzqqqq")
+	waitFor(t, tm, "0 of ")
+	press(tm, "enter", "enter") // leave the input, then try to open nothing
+	press(tm, "esc")            // clears the filter rather than leaving the view
+	out := screen(t, tm)
+	if shown, total := rowsShown(t, out); shown != total {
+		t.Errorf("after Esc %d of %d rows show, want all", shown, total)
+	}
+	if strings.Contains(out, "›") {
+		t.Errorf("Enter on no rows opened a page:\n%s", out)
+	}
+}
+
+func TestTargetOnlyAndMinimumScoreNarrowTheCount(t *testing.T) {
+	tm := start(t, Options{Store: richCapture(t)}, 110, 40)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "2")
+	waitFor(t, tm, "SCORE↓")
+
+	press(tm, "t")
+	waitFor(t, tm, "★ target companies only")
+	press(tm, "m", "m", "m", "m") // 50, 60, 70, 80
+	waitFor(t, tm, "score ≥ 80")
+
+	out := screen(t, tm)
+	shown, total := rowsShown(t, out)
+	if shown == 0 || shown >= total {
+		t.Fatalf("narrowing left %d of %d rows", shown, total)
+	}
+	for _, s := range scores(out) {
+		if s < 80 {
+			t.Errorf("a row scores %.1f under the minimum of 80", s)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if scores(line) != nil && !strings.Contains(line, "★ yes") {
+			t.Errorf("a row of a company that is not a target: %q", line)
+		}
+	}
+}
+
+func TestCompaniesViewListsPathsBestFirst(t *testing.T) {
+	tm := start(t, Options{Store: richCapture(t)}, 110, 50)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "3")
+	waitFor(t, tm, "CLIENTS WHO REACH IT")
+
+	// Pick the company with the most paths, to see an order.
+	press(tm, "s", "s") // sort by PATHS, largest first
+	waitFor(t, tm, "sort paths ↓")
+	press(tm, "enter")
+	waitFor(t, tm, "Companies › ")
+
+	out := screen(t, tm)
+	got := scores(out)
+	if len(got) < 2 {
+		t.Fatalf("want several paths to the company:\n%s", out)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] > got[i-1] {
+			t.Fatalf("paths are not best first: %v\n%s", got, out)
+		}
+	}
+}
+
+func TestRawViewPrettyPrintsAndShowsHeaders(t *testing.T) {
+	tm := start(t, Options{Store: richCapture(t)}, 110, 60)
+	waitFor(t, tm, "batch_hist001")
+	for range 5 {
+		press(tm, "down") // the rows are newest first; doc-full-history is the 6th
+	}
+	press(tm, "r")
+	waitFor(t, tm, "raw 3", `"confidence_score": 85.5`, "POST /", "2,506 bytes stored")
+	press(tm, "G")
+	waitFor(t, tm, `"crm_batch_id": "batch_001"`, `"triggered_by": "daily-sync"`)
+}
+
+func TestExportWritesWhatIsOnScreen(t *testing.T) {
+	dir := t.TempDir()
+	tm := start(t, Options{Store: richCapture(t), ExportDir: dir}, 110, 40)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "2")
+	waitFor(t, tm, "SCORE↓")
+	press(tm, "/")
+	tm.Type("Jane Smith")
+	press(tm, "enter", "e")
+	waitFor(t, tm, "Exported")
+
+	files, _ := filepath.Glob(filepath.Join(dir, "clustr-opportunities-*.csv"))
+	if len(files) != 1 {
+		t.Fatalf("want one CSV export in %s, got %v", dir, files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	out := screen(t, tm)
+	shown, _ := rowsShown(t, out)
+	if len(lines) != shown+1 {
+		t.Errorf("the export has %d rows, the screen %d", len(lines)-1, shown)
+	}
+	for _, l := range lines[1:] {
+		if !strings.Contains(l, "Jane Smith") {
+			t.Errorf("exported a row the filter hides: %q", l)
+		}
+	}
+}
+
+func TestCopyURLUsesOSC52(t *testing.T) {
+	tm := start(t, Options{Store: capture(t, "doc-full-history.json")}, 100, 30)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "2")
+	waitFor(t, tm, "Jane Smith")
+	press(tm, "y")
+	waitFor(t, tm, "Copied https://www.linkedin.com/in/jane-smith")
+}
+
+// Every view fits every terminal: no line wider than it, no more lines
+// than it has, at the sizes people use and at absurd ones.
+func TestEveryViewFitsEverySize(t *testing.T) {
+	paths := map[string][]string{
+		"opportunities":  {"2"},
+		"opportunity":    {"2", "enter"},
+		"companies":      {"3"},
+		"company paths":  {"3", "enter"},
+		"raw":            {"r"},
+		"raw rejected":   {"G", "enter"},
+		"help":           {"?"},
+		"filter":         {"2", "/", "j"},
+		"batch detail":   {"down", "down"},
+		"deep timeline":  {"1", "down", "down", "down", "enter", "enter", "enter", "G"},
+		"narrowed to no": {"2", "m", "m", "m", "m", "m", "t"},
+	}
+	sizes := [][2]int{{200, 50}, {120, 40}, {80, 24}, {40, 12}, {10, 3}, {80, 3}, {1, 1}}
+	for name, keys := range paths {
+		t.Run(name, func(t *testing.T) {
+			tm := start(t, Options{Store: richCapture(t)}, 130, 40)
+			waitFor(t, tm, "batch_hist001")
+			for _, k := range keys {
+				press(tm, k)
+				time.Sleep(15 * time.Millisecond)
+			}
+			time.Sleep(100 * time.Millisecond)
+			for _, size := range sizes {
+				tm.Send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			}
+			// Ask the final model to draw each size once more, directly.
+			if err := tm.Quit(); err != nil {
+				t.Fatal(err)
+			}
+			a := tm.FinalModel(t).(*App)
+			for _, size := range sizes {
+				w, h := size[0], size[1]
+				a.Update(tea.WindowSizeMsg{Width: w, Height: h})
+				lines := strings.Split(ansi.Strip(a.render()), "\n")
+				if len(lines) > h {
+					t.Errorf("%dx%d: %d lines", w, h, len(lines))
+				}
+				for _, l := range lines {
+					if lw := ansi.StringWidth(l); lw > w {
+						t.Errorf("%dx%d: a line %d wide: %q", w, h, lw, l)
+						break
+					}
+				}
+				if tbl := a.top().rows(); tbl != nil && tbl.len() > 0 &&
+					(tbl.cursor < 0 || tbl.cursor >= tbl.len()) {
+					t.Errorf("%dx%d: cursor %d outside %d rows", w, h, tbl.cursor, tbl.len())
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkKeypressOn150000Rows(b *testing.B) {
+	a := benchApp(b, 150_000)
+	b.ResetTimer()
+	for i := range b.N {
+		k := tea.KeyPressMsg{Code: tea.KeyDown}
+		if i%2 == 1 {
+			k = tea.KeyPressMsg{Code: tea.KeyUp}
+		}
+		a.Update(k)
+		_ = a.render()
+	}
+}
+
+func BenchmarkFilterKeystrokeOver150000Rows(b *testing.B) {
+	a := benchApp(b, 150_000)
+	t := a.top().rows()
+	t.buildHaystack() // once per change of rows; measured by BenchmarkFirstFilter
+	b.ResetTimer()
+	for i := range b.N {
+		// Alternate between a fresh query and one that grew by a letter,
+		// the two cases a user's typing produces.
+		if i%2 == 0 {
+			t.setQuery("ja")
+		} else {
+			t.setQuery("jan")
+		}
+		_ = a.render()
+	}
+}
+
+func BenchmarkFirstFilterOver150000Rows(b *testing.B) {
+	a := benchApp(b, 150_000)
+	t := a.top().rows()
+	b.ResetTimer()
+	for range b.N {
+		t.haystack = nil // as after new rows arrive
+		t.setQuery("j")
+		_ = a.render()
+	}
+}
+
+// benchApp is the interface on the Opportunities view of n generated rows,
+// built without a capture so that only the table is measured.
+func benchApp(b *testing.B, n int) *App {
+	b.Helper()
+	store, err := storage.Open(filepath.Join(b.TempDir(), "bench.db"), storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+
+	body := generate.Payload(generate.Options{Clients: n / 15, Opportunities: 15, Seed: 7})
+	p, err := model.Decode(body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := New(Options{Store: store})
+	a.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	a.every.rows = model.OpportunityRows(p)
+	a.loaded = true
+	a.active = opportunitiesView
+	a.opportunitiesPage().refresh(a)
+	if got := a.opportunitiesPage().table.total(); got < n*9/10 {
+		b.Fatalf("only %d rows generated", got)
+	}
+	b.ReportMetric(float64(a.opportunitiesPage().table.total()), "rows")
+	return a
+}
