@@ -41,25 +41,35 @@ func (c *listenCmd) Run(env *runEnv) error {
 	}
 	defer closeLog()
 
-	// The store's own lock timeout is short, so that a file another
-	// process captures into is reported within a second.
-	store, err := storage.Open(c.DB, storage.Options{})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-
-	server, err := listener.New(store, listener.Options{
-		MaxBody: int64(c.MaxBody),
-		Logger:  logger,
-		Version: version,
-	}).Listen(c.Addr)
+	// The address is bound first, so that a taken port or a bad --addr
+	// leaves no new capture file behind.
+	ln, err := listener.Bind(c.Addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return fmt.Errorf("%w; pick another with --addr", err)
 	}
 	if err != nil {
 		return fmt.Errorf("%w; check --addr", err)
 	}
+	if !listener.Loopback(ln) {
+		logger.Warn("listening beyond this machine", "addr", ln.Addr().String())
+		fmt.Fprintf(env.stderr, "Warning: %s accepts deliveries from other machines, "+
+			"not only through a tunnel; use 127.0.0.1 to keep them out.\n", ln.Addr())
+	}
+
+	// The store's own lock timeout is short, so that a file another
+	// process captures into is reported within a second.
+	store, err := storage.Open(c.DB, storage.Options{})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer store.Close()
+
+	server := listener.New(store, listener.Options{
+		MaxBody: int64(c.MaxBody),
+		Logger:  logger,
+		Version: version,
+	}).Serve(ln)
 
 	if c.Headless {
 		err = c.capture(env, server, logger)

@@ -97,7 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status i
 		return 1
 	}
 	kctx, err := parser.Parse(args)
-	parser.FatalIfErrorf(err)
+	if err != nil {
+		parser.FatalIfErrorf(usageError{err})
+	}
 
 	env := &runEnv{ctx: ctx, stdout: stdout, stderr: stderr, logPath: c.Log}
 	if err := kctx.Run(env); err != nil {
@@ -106,6 +108,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (status i
 	}
 	return 0
 }
+
+// usageError is a command line that could not be parsed. It exits with 2,
+// the status shells and scripts expect of a usage error.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+func (e usageError) ExitCode() int { return 2 }
 
 // newParser builds the parser of the command line into c.
 func newParser(c *cli, stdout, stderr io.Writer) (*kong.Kong, error) {

@@ -223,6 +223,9 @@ func TestPortInUse(t *testing.T) {
 	if r.status != 1 || r.stderr != want {
 		t.Errorf("listen on a taken port: status %d, stderr %q, want %q", r.status, r.stderr, want)
 	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("a failed start left the capture file %s behind", db)
+	}
 }
 
 // TestOpenMissing checks that open names a missing file and what to give.
@@ -236,5 +239,15 @@ func TestOpenMissing(t *testing.T) {
 	}
 	if _, err := os.Stat(missing); err == nil {
 		t.Errorf("open created %s", missing)
+	}
+}
+
+// TestUsageErrorsExitTwo checks the status scripts get for a bad command line.
+func TestUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{{"--bogus"}, {"export"}, {"nonsense", "x", "y"}} {
+		r := runCLI(t, args...)
+		if r.status != 2 || !strings.Contains(r.stderr, "clustr-explorer: error:") {
+			t.Errorf("%q: status %d, stderr %q; want 2 and the error", args, r.status, r.stderr)
+		}
 	}
 }

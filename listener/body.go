@@ -22,9 +22,10 @@ type body struct {
 	// body over the limit.
 	data []byte
 
-	wireSize int64 // bytes read off the connection
-	size     int64 // decoded bytes seen; more than the limit when tooLarge
-	tooLarge bool
+	wireSize   int64 // bytes read off the connection
+	size       int64 // decoded bytes seen; more than the limit when tooLarge
+	tooLarge   bool
+	compressed bool // sent with a Content-Encoding
 
 	// codingErr is set when the Content-Encoding does not match the bytes
 	// or cannot be decoded at all.
@@ -86,7 +87,7 @@ func readBody(r io.Reader, contentLength int64, coding string, limit int64) (*bo
 	if err != nil && !over {
 		return nil, fmt.Errorf("reading the body failed after %d bytes: %w", len(wire), err)
 	}
-	b := &body{wireSize: int64(len(wire))}
+	b := &body{wireSize: int64(len(wire)), compressed: coding != ""}
 
 	switch {
 	case coding == "" && over:

@@ -150,7 +150,7 @@ func checkTooLarge(t *testing.T, c *capture, a answer, kept []byte, limit int) {
 
 	msg, _ := a.json["error"].(string)
 	if a.code != http.StatusRequestEntityTooLarge || a.json["ok"] != false ||
-		!strings.Contains(msg, "exceeded the limit of 1024 bytes") {
+		!strings.Contains(msg, "larger than the limit of 1024 bytes (--max-body)") {
 		t.Fatalf("answered %d %s, want 413 naming the limit of %d bytes", a.code, a.raw, limit)
 	}
 

@@ -58,9 +58,12 @@ func (l *Listener) deliver(w http.ResponseWriter, r *http.Request) {
 func (l *Listener) judge(b *body, rec *storage.Record) (int, any) {
 	switch {
 	case b.tooLarge:
-		reason := fmt.Sprintf("the body exceeded the limit of %d bytes "+
-			"(at least %d were sent); only its first %d bytes were kept",
-			l.opts.MaxBody, b.size, len(b.data))
+		reason := fmt.Sprintf("the body is larger than the limit of %d bytes (--max-body)",
+			l.opts.MaxBody)
+		if b.compressed {
+			reason += " once decompressed"
+		}
+		reason += fmt.Sprintf("; its first %d bytes were kept to be seen", len(b.data))
 		rec.Digest = model.Digest{Status: model.StatusRejected, Reject: reason}
 		return http.StatusRequestEntityTooLarge, &refusal{Error: reason}
 

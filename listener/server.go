@@ -19,11 +19,27 @@ type Server struct {
 // Listen binds addr, which may name port 0 to let the system pick a free
 // port, and serves the Listener on it until Shutdown.
 func (l *Listener) Listen(addr string) (*Server, error) {
+	ln, err := Bind(addr)
+	if err != nil {
+		return nil, err
+	}
+	return l.Serve(ln), nil
+}
+
+// Bind binds addr for Serve. Binding before anything else is set up lets a
+// command fail on a taken port before it creates a capture file.
+func Bind(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, &BindError{Addr: addr, Err: err}
 	}
-	return l.Serve(ln), nil
+	return ln, nil
+}
+
+// Loopback reports whether ln accepts connections from this machine only.
+func Loopback(ln net.Listener) bool {
+	a, ok := ln.Addr().(*net.TCPAddr)
+	return ok && a.IP.IsLoopback()
 }
 
 // Serve serves the Listener on ln, which it takes over, until Shutdown.

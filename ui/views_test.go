@@ -352,3 +352,33 @@ func benchApp(b *testing.B, n int) *App {
 	b.ReportMetric(float64(a.opportunitiesPage().table.total()), "rows")
 	return a
 }
+
+func TestMouseWheelScrollsAndClickSelects(t *testing.T) {
+	tm := start(t, Options{Store: richCapture(t)}, 100, 40)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "2")
+	waitFor(t, tm, "SCORE↓")
+
+	tm.Send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	// The table's header is on screen line 2; its rows start on line 3.
+	tm.Send(tea.MouseClickMsg{Button: tea.MouseLeft, X: 5, Y: 3 + 7})
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	a := tm.FinalModel(t).(*App)
+	if got := a.opportunitiesPage().table.cursor; got != 7 {
+		t.Errorf("after a wheel and a click on the 8th row the cursor is on row %d, want 7", got)
+	}
+}
+
+func TestNoColorDrawsTheSelectionInReverse(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	a := New(Options{Store: capture(t, "doc-completed.json")})
+	if !a.styles.Selected.GetReverse() {
+		t.Error("with NO_COLOR the selected row is not drawn in reverse video")
+	}
+	t.Setenv("NO_COLOR", "")
+	if New(Options{Store: capture(t)}).styles.Selected.GetReverse() {
+		t.Error("with colour the selection should use its background, not reverse video")
+	}
+}
