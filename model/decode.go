@@ -22,18 +22,66 @@ import (
 // that keeps memory flat on very large deliveries and lets every oddity be
 // reported with the path where it sits.
 func Decode(body []byte) (*Payload, error) {
-	d := &decoder{
-		dec: jsontext.NewDecoder(bytes.NewReader(body),
-			jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)),
-	}
-
+	d := newDecoder(body, true)
 	p, err := d.payload()
 	if err != nil {
 		return nil, syntaxError(body, d.dec, err)
 	}
-
-	p.Warnings = append(d.warnings, validate(p)...)
+	d.finish(p)
 	return p, nil
+}
+
+// Summarize reads a delivery body in one pass for its digest alone: it
+// checks and counts everything Decode does, with the same warnings, but
+// keeps no client or opportunity, so that a delivery of hundreds of
+// megabytes is summarised in little more memory than its body.
+func Summarize(body []byte) (Digest, error) {
+	d := newDecoder(body, false)
+	p, err := d.payload()
+	if err != nil {
+		return Digest{}, syntaxError(body, d.dec, err)
+	}
+	d.finish(p)
+
+	dg := Digest{
+		Status:              p.Status,
+		JobID:               p.JobID,
+		BatchID:             p.BatchID,
+		Timestamp:           p.Timestamp,
+		Clients:             d.stats.clients,
+		Opportunities:       d.stats.opportunities,
+		TargetOpportunities: d.stats.targets,
+		HasScore:            d.stats.hasScore,
+		BestScore:           d.stats.best,
+		Summary:             p.Summary,
+		Custom:              p.Custom,
+		Error:               p.Error,
+		Warnings:            p.Warnings,
+	}
+	return dg, nil
+}
+
+func newDecoder(body []byte, keep bool) *decoder {
+	return &decoder{
+		keep: keep,
+		dec: jsontext.NewDecoder(bytes.NewReader(body),
+			jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)),
+	}
+}
+
+// maxWarnings bounds the warnings kept of one delivery: a generator bug can
+// make every one of 150,000 opportunities odd, and a list that long helps
+// nobody read it while it costs the summary record its smallness.
+const maxWarnings = 200
+
+// finish adds the checks of the whole payload to the warnings, then says
+// how many were left out.
+func (d *decoder) finish(p *Payload) {
+	d.validate(p)
+	p.Warnings = d.warnings
+	if d.dropped > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("and %d more warnings", d.dropped))
+	}
 }
 
 // notObjectError is returned when the body is JSON but not an object.
@@ -83,11 +131,24 @@ func syntaxError(body []byte, dec *jsontext.Decoder, err error) *SyntaxError {
 
 func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
 
-// decoder walks one body and collects warnings on the way.
+// decoder walks one body and collects warnings on the way. With keep
+// false it only counts what it reads.
 type decoder struct {
 	dec      *jsontext.Decoder
+	keep     bool
 	path     []segment
 	warnings []string
+	dropped  int
+	stats    counts
+}
+
+// counts is what the digest needs of the results, gathered as they pass.
+type counts struct {
+	clients       int
+	opportunities int
+	targets       int
+	hasScore      bool
+	best          float64
 }
 
 // segment is one step of the path to the value being read: a field name, or
@@ -118,7 +179,16 @@ func (d *decoder) where() string {
 }
 
 func (d *decoder) warn(format string, args ...any) {
-	d.warnings = append(d.warnings, d.where()+": "+fmt.Sprintf(format, args...))
+	d.note(d.where() + ": " + fmt.Sprintf(format, args...))
+}
+
+// note keeps a warning, up to maxWarnings of them.
+func (d *decoder) note(w string) {
+	if len(d.warnings) >= maxWarnings {
+		d.dropped++
+		return
+	}
+	d.warnings = append(d.warnings, w)
 }
 
 // object reads an object, calling each for every member. It returns false,

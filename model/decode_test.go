@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -240,6 +241,10 @@ func FuzzDecode(f *testing.F) {
 		if d.Clients != len(p.Results) {
 			t.Fatalf("digest clients %d, results %d", d.Clients, len(p.Results))
 		}
+		s, err := Summarize(body)
+		if err != nil || !reflect.DeepEqual(s, d) {
+			t.Fatalf("Summarize disagrees with Decode:\n%+v (%v)\n%+v", s, err, d)
+		}
 	})
 }
 
@@ -281,5 +286,54 @@ func TestDecodeRefusesNonFiniteScores(t *testing.T) {
 		if _, err := json.Marshal(p.Digest()); err != nil {
 			t.Errorf("%s: the digest cannot be stored: %v", v, err)
 		}
+	}
+}
+
+func TestSummarizeMatchesDecode(t *testing.T) {
+	for _, name := range []string{"doc-completed.json", "doc-failed.json", "doc-full-history.json",
+		"edge-escape.json", "edge-loose-types.json", "edge-unicode.json"} {
+		body := fixture(t, name)
+		p, err := Decode(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Summarize(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := p.Digest(); !reflect.DeepEqual(s, want) {
+			t.Errorf("%s: Summarize\n%+v\nDecode().Digest()\n%+v", name, s, want)
+		}
+	}
+	for _, name := range []string{"edge-not-json.txt", "edge-truncated.json"} {
+		_, errD := Decode(fixture(t, name))
+		_, errS := Summarize(fixture(t, name))
+		if errD == nil || errS == nil || errD.Error() != errS.Error() {
+			t.Errorf("%s: Decode says %v, Summarize %v", name, errD, errS)
+		}
+	}
+}
+
+func TestWarningsAreCapped(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"status":"completed","job_id":"j","batch_id":"b","timestamp":"2025-01-01T00:00:00Z",` +
+		`"summary":{"total_processed":1,"total_opportunities":500},"results":[{"client":{"name":"c"},` +
+		`"opportunities":[`)
+	for i := range 500 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"prospect":{"name":"p"},"company":{"name":"x"},"relationship":{"confidence_score":"50"}}`)
+	}
+	b.WriteString(`]}]}`)
+	p, err := Decode([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Warnings) != maxWarnings+1 || p.Warnings[maxWarnings] != "and 300 more warnings" {
+		t.Errorf("got %d warnings ending %q", len(p.Warnings), p.Warnings[len(p.Warnings)-1])
+	}
+	if len(p.Results[0].Opportunities) != 500 {
+		t.Errorf("capping warnings dropped opportunities: %d", len(p.Results[0].Opportunities))
 	}
 }

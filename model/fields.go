@@ -52,11 +52,11 @@ func (d *decoder) payload() (*Payload, error) {
 	}
 	for _, key := range []string{"job_id", "batch_id", "summary", "timestamp"} {
 		if !seen[key] {
-			d.warnings = append(d.warnings, key+": missing")
+			d.note(key + ": missing")
 		}
 	}
 	if !seen["results"] && p.Status != "failed" {
-		d.warnings = append(d.warnings, "results: missing")
+		d.note("results: missing")
 	}
 
 	// Anything after the closing brace means the body is not one object.
@@ -91,6 +91,18 @@ func (d *decoder) summary(s *Summary) error {
 	})
 	s.Has = ok
 	return err
+}
+
+// count adds an opportunity to the digest's counts.
+func (d *decoder) count(o *Opportunity) {
+	d.stats.opportunities++
+	if o.IsTargetCompany {
+		d.stats.targets++
+	}
+	rel := o.Relationship
+	if rel.HasScore && (!d.stats.hasScore || rel.ConfidenceScore > d.stats.best) {
+		d.stats.hasScore, d.stats.best = true, rel.ConfidenceScore
+	}
 }
 
 func (d *decoder) jobError(p *Payload) error {
@@ -133,7 +145,10 @@ func (d *decoder) results(p *Payload) error {
 				_, err = d.array(func(int) error {
 					var o Opportunity
 					err := d.opportunity(&o)
-					r.Opportunities = append(r.Opportunities, o)
+					d.count(&o)
+					if d.keep {
+						r.Opportunities = append(r.Opportunities, o)
+					}
 					return err
 				})
 			default:
@@ -144,7 +159,10 @@ func (d *decoder) results(p *Payload) error {
 		if ok && err == nil && !hasClient {
 			d.warn("no client")
 		}
-		p.Results = append(p.Results, r)
+		d.stats.clients++
+		if d.keep {
+			p.Results = append(p.Results, r)
+		}
 		return err
 	})
 	return err
@@ -290,7 +308,8 @@ func (d *decoder) sharedExperience(s *SharedExperience) error {
 }
 
 func (d *decoder) engagement(e *Engagement) error {
-	_, err := d.object(func(key string) (err error) {
+	events, hasHistory := 0, false
+	ok, err := d.object(func(key string) (err error) {
 		switch key {
 		case "total_engagements":
 			e.TotalEngagements, _, err = d.integer()
@@ -302,10 +321,13 @@ func (d *decoder) engagement(e *Engagement) error {
 				}
 			}
 		case "history":
-			_, err = d.array(func(int) error {
+			hasHistory, err = d.array(func(int) error {
 				var ev Event
 				err := d.event(&ev)
-				e.History = append(e.History, ev)
+				events++
+				if d.keep {
+					e.History = append(e.History, ev)
+				}
 				return err
 			})
 		default:
@@ -313,6 +335,9 @@ func (d *decoder) engagement(e *Engagement) error {
 		}
 		return err
 	})
+	if ok && err == nil && hasHistory && e.TotalEngagements != events {
+		d.warn("total_engagements claims %d but history holds %d", e.TotalEngagements, events)
+	}
 	return err
 }
 

@@ -6,13 +6,10 @@ import (
 	"time"
 )
 
-// validate lists what is odd about a payload that decoded: claims that
+// validate adds what is odd about a payload as a whole: claims that
 // disagree with the body and values that cannot be right.
-func validate(p *Payload) []string {
-	var warnings []string
-	warn := func(format string, args ...any) {
-		warnings = append(warnings, fmt.Sprintf(format, args...))
-	}
+func (d *decoder) validate(p *Payload) {
+	warn := func(format string, args ...any) { d.note(fmt.Sprintf(format, args...)) }
 
 	switch p.Status {
 	case "completed", "failed":
@@ -33,32 +30,16 @@ func validate(p *Payload) []string {
 		p.Time = t
 	}
 
-	opportunities := 0
-	for _, r := range p.Results {
-		opportunities += len(r.Opportunities)
-	}
 	if p.Summary.Has {
-		if p.Summary.TotalProcessed != len(p.Results) {
+		if p.Summary.TotalProcessed != d.stats.clients {
 			warn("summary: total_processed claims %d clients but the body holds %d",
-				p.Summary.TotalProcessed, len(p.Results))
+				p.Summary.TotalProcessed, d.stats.clients)
 		}
-		if p.Summary.TotalOpportunities != opportunities {
+		if p.Summary.TotalOpportunities != d.stats.opportunities {
 			warn("summary: total_opportunities claims %d but the body holds %d",
-				p.Summary.TotalOpportunities, opportunities)
+				p.Summary.TotalOpportunities, d.stats.opportunities)
 		}
 	}
-
-	for i, r := range p.Results {
-		for j, o := range r.Opportunities {
-			e := o.Engagement
-			if e == nil || e.History == nil || e.TotalEngagements == len(e.History) {
-				continue
-			}
-			warn("results[%d].opportunities[%d].engagement: total_engagements claims %d "+
-				"but history holds %d", i, j, e.TotalEngagements, len(e.History))
-		}
-	}
-	return warnings
 }
 
 // NewestFirst returns the engagement history sorted newest first. Events

@@ -35,6 +35,10 @@ type Options struct {
 	// when there is no listener.
 	SendSamples func(context.Context) error
 
+	// Unauthorized counts the requests the listener refused for a wrong
+	// or missing secret; nil when there is no listener or no secret.
+	Unauthorized func() uint64
+
 	// ExportDir is where exports of the screen are written; empty for the
 	// working directory.
 	ExportDir string
@@ -165,7 +169,20 @@ func (a *App) Init() tea.Cmd {
 		waitForChange(a.changes),
 		tea.RequestBackgroundColor,
 		a.spinner.Tick,
+		a.pollRefusals(),
 	)
+}
+
+// refusalsMsg prompts a redraw of the refused count in the status line.
+type refusalsMsg struct{}
+
+// pollRefusals redraws the status line every second while a secret guards
+// the listener, since refused requests reach no page.
+func (a *App) pollRefusals() tea.Cmd {
+	if a.opts.Unauthorized == nil {
+		return nil
+	}
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return refusalsMsg{} })
 }
 
 // noticeExpiredMsg clears a notice, unless a newer one replaced it.
@@ -221,6 +238,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case noticeMsg:
 		return a, a.say(msg.bad, "%s", msg.text)
+
+	case refusalsMsg:
+		return a, a.pollRefusals()
 
 	case noticeExpiredMsg:
 		if msg.gen == a.noticeGen {
@@ -447,6 +467,12 @@ func (a *App) status(width int) string {
 		st.StatusBar.Render(plural(a.catalog.count, "delivery", "deliveries")))
 	if n := len(a.fresh); n > 0 {
 		parts = append(parts, st.StatusKey.Render(fmt.Sprintf("%d new", n)))
+	}
+	if a.opts.Unauthorized != nil {
+		if n := a.opts.Unauthorized(); n > 0 {
+			parts = append(parts, st.StatusBad.Render(fmt.Sprintf("%s refused: wrong secret",
+				count(int(n)))))
+		}
 	}
 	line := strings.Join(parts, st.StatusBar.Render("  ·  "))
 	if pad := width - lipgloss.Width(line); pad > 0 {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -215,10 +216,11 @@ func TestLiveArrival(t *testing.T) {
 
 // The payload of edge-escape.json tries to clear the screen, write the
 // clipboard (OSC 52) and plant a hyperlink (OSC 8). None of it may reach the
-// terminal, on any page.
+// terminal, on any page, in the raw view or in a notice.
 func TestEscapeSequencesNeverReachTheTerminal(t *testing.T) {
 	store := capture(t, "edge-escape.json")
-	tm := start(t, Options{Store: store}, 140, 40, colorprofile.TrueColor)
+	tm := start(t, Options{Store: store, ListenURL: "http://127.0.0.1:9/"}, 140, 40,
+		colorprofile.TrueColor)
 
 	var out bytes.Buffer
 	read := func(texts ...string) {
@@ -243,6 +245,25 @@ func TestEscapeSequencesNeverReachTheTerminal(t *testing.T) {
 	press(tm, "enter")
 	read("CTO␛]52;c;ZWNobyBwd25lZA==␇",
 		"line one⏎line two Tabbed ␛]8;;https://evil.example/␇click␛]8;;␇")
+	press(tm, "r")
+	read(`\u001b]52;c;ZWNobyBwd25lZA==\u0007`)
+	press(tm, "esc", "esc", "esc", "esc", "2")
+	read("Opportunities")
+	press(tm, "enter", "esc", "3")
+	read("CLIENTS WHO REACH IT")
+	press(tm, "enter", "1")
+
+	// A live delivery whose batch id carries an escape is announced in a
+	// notice; the notice must be as harmless as the pages.
+	evil := `{"status":"completed","job_id":"j","batch_id":"b\u001b]0;pwned\u0007x","results":[]}`
+	p, err := model.Decode([]byte(evil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Append(storage.Record{Digest: p.Digest()}, []byte(evil)); err != nil {
+		t.Fatal(err)
+	}
+	read("New delivery: b␛]0;pwned␇x")
 
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
@@ -252,7 +273,7 @@ func TestEscapeSequencesNeverReachTheTerminal(t *testing.T) {
 
 	raw := out.String()
 	for _, bad := range []string{"\x1b[2J\x1b[31m", "\x1b]52;", "\x1b]8;;https://evil",
-		"Mallory\r", "Overwritten\b"} {
+		"\x1b]0;pwned", "Mallory\r", "Overwritten\b"} {
 		if strings.Contains(raw, bad) {
 			t.Errorf("the program wrote the payload's %q to the terminal", bad)
 		}
@@ -376,4 +397,13 @@ func TestBracketsStepThroughTheDeliveriesOfABatch(t *testing.T) {
 	if !strings.Contains(out, "Jane Smith") {
 		t.Errorf("Enter after [ did not open the earlier delivery's client:\n%s", out)
 	}
+}
+
+func TestStatusLineCountsRefusedRequests(t *testing.T) {
+	var refused atomic.Uint64
+	tm := start(t, Options{Store: capture(t), ListenURL: "http://127.0.0.1:9/hooks/s3cret",
+		Unauthorized: refused.Load}, 120, 20)
+	waitFor(t, tm, "http://127.0.0.1:9/hooks/s3cret")
+	refused.Add(3)
+	waitFor(t, tm, "3 refused: wrong secret")
 }

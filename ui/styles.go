@@ -23,6 +23,7 @@ type Styles struct {
 	Target     lipgloss.Style
 	StatusBar  lipgloss.Style
 	StatusKey  lipgloss.Style
+	StatusBad  lipgloss.Style
 	Notice     lipgloss.Style
 	NoticeBad  lipgloss.Style
 	Card       lipgloss.Style
@@ -70,6 +71,7 @@ func newStyles(isDark, noColor bool) Styles {
 		Target:     lipgloss.NewStyle().Foreground(amber).Bold(true),
 		StatusBar:  lipgloss.NewStyle().Background(barBg),
 		StatusKey:  lipgloss.NewStyle().Background(barBg).Foreground(accent).Bold(true),
+		StatusBad:  lipgloss.NewStyle().Background(barBg).Foreground(red).Bold(true),
 		Notice:     lipgloss.NewStyle().Foreground(green),
 		NoticeBad:  lipgloss.NewStyle().Foreground(red),
 		Card:       lipgloss.NewStyle().PaddingLeft(1),
