@@ -207,7 +207,7 @@ func (d *decoder) object(each func(key string) error) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		key := tok.String()
+		key := memberName(tok)
 
 		d.field(key)
 		err = each(key)
@@ -294,6 +294,17 @@ func (d *decoder) text() (string, error) {
 	default:
 		return "", d.unexpected("text")
 	}
+}
+
+// str reads a text field into dst. When only counting, a string is
+// skipped unread, which spares the copy of every name and comment of a
+// large delivery; any other kind is still read, for its warning.
+func (d *decoder) str(dst *string) (err error) {
+	if !d.keep && d.dec.PeekKind() == '"' {
+		return d.dec.SkipValue()
+	}
+	*dst, err = d.text()
+	return err
 }
 
 // number reads a value meant to be a number; a number sent as a string is

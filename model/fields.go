@@ -172,21 +172,21 @@ func (d *decoder) client(c *Client) error {
 	_, err := d.object(func(key string) (err error) {
 		switch key {
 		case "name":
-			c.Name, err = d.text()
+			err = d.str(&c.Name)
 		case "first_name":
-			c.FirstName, err = d.text()
+			err = d.str(&c.FirstName)
 		case "last_name":
-			c.LastName, err = d.text()
+			err = d.str(&c.LastName)
 		case "linkedin_url":
-			c.LinkedInURL, err = d.text()
+			err = d.str(&c.LinkedInURL)
 		case "record_id":
-			c.RecordID, err = d.text()
+			err = d.str(&c.RecordID)
 		case "owner_email":
-			c.OwnerEmail, err = d.text()
+			err = d.str(&c.OwnerEmail)
 		case "job_title":
-			c.JobTitle, err = d.text()
+			err = d.str(&c.JobTitle)
 		case "company_name":
-			c.CompanyName, err = d.text()
+			err = d.str(&c.CompanyName)
 		default:
 			err = d.unknown()
 		}
@@ -201,7 +201,7 @@ func (d *decoder) opportunity(o *Opportunity) error {
 		seen[key] = true
 		switch key {
 		case "opportunity_id":
-			o.ID, err = d.text()
+			err = d.str(&o.ID)
 		case "prospect":
 			err = d.prospect(&o.Prospect)
 		case "company":
@@ -232,13 +232,13 @@ func (d *decoder) prospect(p *Prospect) error {
 	_, err := d.object(func(key string) (err error) {
 		switch key {
 		case "name":
-			p.Name, err = d.text()
+			err = d.str(&p.Name)
 		case "linkedin_url":
-			p.LinkedInURL, err = d.text()
+			err = d.str(&p.LinkedInURL)
 		case "job_title":
-			p.JobTitle, err = d.text()
+			err = d.str(&p.JobTitle)
 		case "company_name":
-			p.CompanyName, err = d.text()
+			err = d.str(&p.CompanyName)
 		default:
 			err = d.unknown()
 		}
@@ -251,13 +251,13 @@ func (d *decoder) company(c *Company) error {
 	_, err := d.object(func(key string) (err error) {
 		switch key {
 		case "name":
-			c.Name, err = d.text()
+			err = d.str(&c.Name)
 		case "domain":
-			c.Domain, err = d.text()
+			err = d.str(&c.Domain)
 		case "industry":
-			c.Industry, err = d.text()
+			err = d.str(&c.Industry)
 		case "employee_count":
-			c.EmployeeCount, err = d.text()
+			err = d.str(&c.EmployeeCount)
 		default:
 			err = d.unknown()
 		}
@@ -290,13 +290,13 @@ func (d *decoder) sharedExperience(s *SharedExperience) error {
 	_, err := d.object(func(key string) (err error) {
 		switch key {
 		case "company_name":
-			s.CompanyName, err = d.text()
+			err = d.str(&s.CompanyName)
 		case "overlap_months":
 			s.OverlapMonths, _, err = d.integer()
 		case "client_role":
-			s.ClientRole, err = d.text()
+			err = d.str(&s.ClientRole)
 		case "prospect_role":
-			s.ProspectRole, err = d.text()
+			err = d.str(&s.ProspectRole)
 		case "is_current":
 			s.IsCurrent, err = d.boolean()
 		default:
@@ -345,7 +345,7 @@ func (d *decoder) event(ev *Event) error {
 	_, err := d.object(func(key string) (err error) {
 		switch key {
 		case "type":
-			ev.Type, err = d.text()
+			err = d.str(&ev.Type)
 		case "date":
 			ev.Date, err = d.text()
 			if err == nil {
@@ -355,11 +355,11 @@ func (d *decoder) event(ev *Event) error {
 				}
 			}
 		case "text":
-			ev.Text, err = d.text()
+			err = d.str(&ev.Text)
 		case "link":
-			ev.Link, err = d.text()
+			err = d.str(&ev.Link)
 		case "source":
-			ev.Source, err = d.text()
+			err = d.str(&ev.Source)
 		default:
 			err = d.unknown()
 		}
