@@ -3,6 +3,9 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"syscall"
+
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // The sentinel errors below are what callers test with errors.Is. The errors
@@ -29,6 +32,10 @@ var (
 	// ErrReadOnly means the Store was opened read-only and cannot store
 	// deliveries.
 	ErrReadOnly = errors.New("capture file is open read-only")
+
+	// ErrFull means a delivery could not be stored because the capture file
+	// may not grow: its disk is full, or it reached Options.MaxSize.
+	ErrFull = errors.New("capture file is full")
 )
 
 // fileError is an error whose message is written out in full, so that it
@@ -84,7 +91,28 @@ func newerSchemaError(path string, schema uint64) error {
 		path, schema, SchemaVersion)
 }
 
+// fullError says that a write to path failed for want of room, or returns
+// nil when err is about something else.
+func fullError(path string, maxSize int64, err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrMaxSizeReached):
+		return newFileError(ErrFull, err,
+			"capture file %s is full: it may not grow past its limit of %d bytes", path, maxSize)
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return newFileError(ErrFull, err,
+			"capture file %s is full: no space is left for it on the disk", path)
+	}
+	return nil
+}
+
 // closedError says that the Store for path has been closed.
 func closedError(path string) error {
 	return newFileError(ErrClosed, nil, "capture file %s is closed", path)
+}
+
+// closedBeforeStoredError says that the Store for path was closed while a
+// delivery waited for its commit, so it was not stored.
+func closedBeforeStoredError(path string) error {
+	return newFileError(ErrClosed, nil,
+		"capture file %s was closed before the delivery could be stored", path)
 }

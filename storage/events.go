@@ -2,6 +2,7 @@ package storage
 
 // Subscribe returns a channel that receives a signal after deliveries are
 // appended, and a cancel function that unsubscribes and closes the channel.
+// Each commit signals once, however many appends it held.
 //
 // The channel has room for one signal and the writer never waits for a
 // reader: appends made while a signal is pending coalesce into it. A

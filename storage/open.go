@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -29,6 +30,15 @@ type Options struct {
 	// Timeout is how long to wait for another process's lock; 0 means 500ms
 	// and a negative value fails at once.
 	Timeout time.Duration
+
+	// MaxSize, when above 0, is the size in bytes past which a writable
+	// Store may not grow the file. An Append that needs the file to grow
+	// further fails with an error wrapping ErrFull, as on a full disk, and
+	// leaves nothing behind. bbolt grows the file in steps (doubling up to
+	// 16 MiB, then 16 MiB at a time), so it stops short of MaxSize by up to
+	// one step. A file already larger opens, and only its free pages are
+	// written to.
+	MaxSize int64
 }
 
 // contents is what Open found inside a bbolt file.
@@ -73,7 +83,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.ReadOnly {
 		return openReadOnly(path, info.Size(), timeout)
 	}
-	return openWritable(path, exists && info.Size() > 0, timeout)
+	return openWritable(path, exists && info.Size() > 0, timeout, opts.MaxSize)
 }
 
 // openReadOnly opens an existing file for reading and checks that it is a
@@ -83,7 +93,7 @@ func openReadOnly(path string, size int64, timeout time.Duration) (*Store, error
 		return nil, notCaptureError(path, "it is empty", nil)
 	}
 
-	db, err := openBolt(path, true, timeout)
+	db, err := openBolt(path, true, timeout, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +110,11 @@ func openReadOnly(path string, size int64, timeout time.Duration) (*Store, error
 	return s, nil
 }
 
-// openWritable opens or creates a capture file for writing.
-func openWritable(path string, existing bool, timeout time.Duration) (*Store, error) {
+// openWritable opens or creates a capture file for writing, brings its
+// redeliveries index up to date and starts its committer.
+func openWritable(path string, existing bool, timeout time.Duration, maxSize int64) (
+	*Store, error,
+) {
 	// bbolt's write-mode open reads pages that a truncated file lacks and can
 	// write to the file (it rebuilds a missing freelist), so an existing file
 	// is first looked at read-only and only opened for writing once it is
@@ -113,29 +126,42 @@ func openWritable(path string, existing bool, timeout time.Duration) (*Store, er
 		}
 	}
 
-	db, err := openBolt(path, false, timeout)
+	db, err := openBolt(path, false, timeout, maxSize)
 	if err != nil {
 		return nil, err
 	}
 
 	s := newStore(db, path, false)
+	s.maxSize = maxSize
 	found, err := s.inspect()
-	if err == nil && found == contentsBlank {
-		if err = s.update(initialise); err != nil {
-			err = fmt.Errorf("create capture %s: %w", path, err)
-		}
+	if err == nil {
+		err = s.makeWritable(found)
 	}
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
+
+	s.startCommitter()
 	return s, nil
+}
+
+// makeWritable readies an inspected file for appends: a blank one becomes a
+// capture, and a capture's redeliveries index is brought up to date.
+func (s *Store) makeWritable(found contents) error {
+	if found == contentsBlank {
+		if err := s.update(initialise); err != nil {
+			return fmt.Errorf("create capture %s: %w", s.path, err)
+		}
+		return nil
+	}
+	return s.indexRedeliveries()
 }
 
 // probe checks, through a read-only open, that an existing file is a capture
 // or a blank bbolt file that may become one.
 func probe(path string, timeout time.Duration) error {
-	db, err := openBolt(path, true, timeout)
+	db, err := openBolt(path, true, timeout, 0)
 	if err != nil {
 		return err
 	}
@@ -148,14 +174,17 @@ func probe(path string, timeout time.Duration) error {
 }
 
 // openBolt opens path with bbolt and turns its errors into ours. It survives
-// bbolt panicking or faulting on a damaged file.
-func openBolt(path string, readOnly bool, timeout time.Duration) (db *bolt.DB, err error) {
+// bbolt panicking or faulting on a damaged file. maxSize is Options.MaxSize.
+func openBolt(path string, readOnly bool, timeout time.Duration, maxSize int64) (
+	db *bolt.DB, err error,
+) {
 	// Keep the file bbolt opens: if bbolt panics it loses its handle, and
 	// only closing the file releases the lock it holds.
 	var file *os.File
 	opts := &bolt.Options{
 		Timeout:  timeout,
 		ReadOnly: readOnly,
+		MaxSize:  int(min(maxSize, math.MaxInt)),
 		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag, perm)
 			file = f
@@ -282,7 +311,7 @@ func initialise(tx *bolt.Tx) error {
 		}
 	}
 
-	for _, name := range [][]byte{bucketDeliveries, bucketBodies} {
+	for _, name := range [][]byte{bucketDeliveries, bucketBodies, bucketRedeliveries} {
 		if _, err := tx.CreateBucket(name); err != nil {
 			return fmt.Errorf("create %s bucket: %w", name, err)
 		}

@@ -26,7 +26,17 @@ type Request struct {
 // Record is the small summary record of one delivery, kept apart from its
 // body so that a capture can be listed without reading any body.
 type Record struct {
-	Seq        uint64    `json:"seq"`
+	Seq uint64 `json:"seq"`
+
+	// RedeliveryOf is the number of the first delivery of the same body for
+	// the same job, when this one repeats it (Clustr retries); 0 otherwise.
+	// Append sets it. Rejected deliveries and those without a job id are
+	// never marked, nor marked as repeated.
+	//
+	// It follows Seq so that Append can write both numbers into a record
+	// encoded beforehand: see withNumbers.
+	RedeliveryOf uint64 `json:"redelivery_of,omitempty"`
+
 	ReceivedAt time.Time `json:"received_at"`
 	Request    Request   `json:"request"`
 

@@ -2,11 +2,18 @@
 // receives is written here before it is answered, and the interface lists and
 // opens deliveries from here, live or later from a saved file.
 //
-// A capture file has three buckets. meta holds the schema version and who
+// A capture file has four buckets. meta holds the schema version and who
 // wrote the file. deliveries maps each delivery's sequence number (8 bytes,
 // big-endian) to a small JSON Record. bodies maps the same key to the raw
 // body. Keeping bodies apart lets ten thousand deliveries be listed without
-// reading one of them.
+// reading one of them. redeliveries maps a job id, a zero byte and the
+// SHA-256 of a body to the number of the first delivery of that body for
+// that job, so that Append can mark the ones Clustr sends again; files
+// written before it existed lack it, and gain it when opened for writing.
+//
+// Appends are committed in groups: every Append waiting when a commit
+// starts shares its transaction and its fsync, so concurrent senders are
+// not held to one commit each.
 package storage
 
 import (
@@ -14,6 +21,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -28,13 +36,20 @@ const appName = "clustr-explorer"
 
 // The names of the buckets and of the meta keys.
 var (
-	bucketMeta       = []byte("meta")
-	bucketDeliveries = []byte("deliveries")
-	bucketBodies     = []byte("bodies")
+	bucketMeta         = []byte("meta")
+	bucketDeliveries   = []byte("deliveries")
+	bucketBodies       = []byte("bodies")
+	bucketRedeliveries = []byte("redeliveries")
 
 	metaSchema    = []byte("schema")
 	metaCreatedAt = []byte("created_at")
 	metaApp       = []byte("app")
+
+	// metaIndexedThrough is the number of the last delivery that the
+	// redeliveries bucket accounts for, in decimal. A clustr-explorer that
+	// predates the bucket appends without updating either, and the gap this
+	// leaves is filled when the file is next opened for writing.
+	metaIndexedThrough = []byte("redeliveries_indexed_through")
 )
 
 // appendFillPercent packs the delivery and body pages nearly full. Keys only
@@ -47,12 +62,26 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	readOnly bool
+	maxSize  int64
 
-	// mu guards closed and subscribers, so that no signal is ever sent on a
-	// channel that Close or a cancel has closed.
+	// mu guards closed, subscribers and the append queue, so that no signal
+	// is ever sent on a channel that Close or a cancel has closed, and no
+	// Append is queued after Close has answered the waiting ones.
 	mu          sync.Mutex
 	closed      bool
 	subscribers map[chan struct{}]struct{}
+
+	// queue holds the appends waiting for the committer, oldest first; wake
+	// tells the committer that it is not empty, and Close closes it to stop
+	// the committer, which then closes committerDone. A read-only Store has
+	// no committer and these stay nil.
+	queue         []*pendingAppend
+	wake          chan struct{}
+	committerDone chan struct{}
+
+	// commits counts the write transactions the committer has run, so that
+	// tests can see appends share them.
+	commits atomic.Uint64
 }
 
 // newStore wraps an open bbolt database.
@@ -71,8 +100,10 @@ func (s *Store) Path() string { return s.path }
 // ReadOnly reports whether the Store was opened read-only.
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
-// Close closes every subscriber's channel and then the file, waiting for
-// transactions in progress to finish. Closing a closed Store does nothing.
+// Close closes every subscriber's channel and then the file. A commit in
+// progress finishes, and its appends return as it went; appends still
+// waiting for a commit return an error wrapping ErrClosed. Closing a closed
+// Store does nothing.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -84,7 +115,25 @@ func (s *Store) Close() error {
 		close(ch)
 	}
 	clear(s.subscribers)
+	if s.wake != nil {
+		close(s.wake)
+	}
 	s.mu.Unlock()
+
+	if s.committerDone != nil {
+		<-s.committerDone
+	}
+
+	// The committer has stopped and no Append can queue any more, so the
+	// appends left in the queue would wait for ever: refuse them.
+	s.mu.Lock()
+	waiting := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	refusal := closedBeforeStoredError(s.path)
+	for _, p := range waiting {
+		p.answer(refusal)
+	}
 
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close capture %s: %w", s.path, err)
@@ -132,6 +181,10 @@ func describePanic(r any) string {
 
 // translate turns bbolt's errors about the database's state into ours.
 func (s *Store) translate(err error) error {
+	if full := fullError(s.path, s.maxSize, err); full != nil {
+		return full
+	}
+
 	switch {
 	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return closedError(s.path)
