@@ -103,7 +103,8 @@ func (a *App) selectionAction(msg tea.KeyPressMsg, top page) tea.Cmd {
 	}
 	return tea.Batch(a.say(false, "Opening %s", clean(link)), func() tea.Msg {
 		if err := browser.OpenURL(u.String()); err != nil {
-			return noticeMsg{text: fmt.Sprintf("Could not open a browser: %v", err), bad: true}
+			return noticeMsg{text: fmt.Sprintf("No browser could be started for %s; "+
+				"y copies the link instead.", u), bad: true}
 		}
 		return nil
 	})

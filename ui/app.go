@@ -395,8 +395,11 @@ func (a *App) render() string {
 }
 
 // splitAt is the narrowest terminal that shows a detail pane beside the
-// table.
-const splitAt = 120
+// table: below it, the wide tables would lose more than the pane adds.
+const splitAt = 150
+
+// detailWidth is the width of the detail pane on a terminal of width w.
+func detailWidth(w int) int { return min(70, w*2/5) }
 
 // pageView draws the page on top, with its detail pane beside it on wide
 // terminals.
@@ -407,8 +410,8 @@ func (a *App) pageView(width, height int) string {
 		return top.view(a, width, height)
 	}
 
-	left := width * 3 / 5
-	right := width - left - 1
+	right := detailWidth(width)
+	left := width - right - 1
 	list := fitLines(top.view(a, left, height), left, height)
 	detail := fitLines(d.detail(a, right-1, height), right-1, height)
 	sep := strings.TrimSuffix(strings.Repeat(a.styles.Muted.Render("│")+"\n", max(height, 1)), "\n")

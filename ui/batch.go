@@ -37,7 +37,7 @@ func (p *batchPage) build(payload *model.Payload) {
 		column{title: "COMPANY", width: 8, grow: 2},
 		column{title: "OPPS", width: 5, right: true},
 		column{title: "TARGET", width: 6, right: true},
-		column{title: "BEST", width: 10, right: true},
+		column{title: "BEST", width: 11, numeric: true},
 	)
 	rows := make([][]string, 0, len(payload.Results))
 	meta := make([]rowMeta, 0, len(payload.Results))
@@ -53,7 +53,7 @@ func (p *batchPage) build(payload *model.Payload) {
 		}
 		bestText := ""
 		if has {
-			bestText = score(best) + " " + scoreBar(best, 5)
+			bestText = scoreCell(best)
 		}
 		rows = append(rows, []string{
 			clientName(r.Client), clean(r.Client.JobTitle), clean(r.Client.CompanyName),

@@ -268,3 +268,6 @@ func receivedAt(t time.Time) string {
 }
 
 func score(f float64) string { return fmt.Sprintf("%.1f", f) }
+
+// scoreCell is a score with its bar, the number padded so that bars line up.
+func scoreCell(f float64) string { return fmt.Sprintf("%5.1f %s", f, scoreBar(f, 5)) }

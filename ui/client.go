@@ -38,7 +38,7 @@ func newClientPage(payload *model.Payload, index int, seq uint64) *clientPage {
 		column{title: "PROSPECT", width: 10, grow: 3},
 		column{title: "TITLE", width: 6, grow: 2},
 		column{title: "COMPANY", width: 8, grow: 2},
-		column{title: "SCORE", width: 10, right: true},
+		column{title: "SCORE", width: 11, numeric: true},
 		column{title: "OVERLAP", width: 7, right: true},
 		column{title: "SHARED", width: 6, grow: 2},
 		column{title: "WHEN", width: 7},
@@ -62,7 +62,7 @@ func opportunityRow(o model.Opportunity) []string {
 	rel := o.Relationship
 	scoreText := ""
 	if rel.HasScore {
-		scoreText = score(rel.ConfidenceScore) + " " + scoreBar(rel.ConfidenceScore, 5)
+		scoreText = scoreCell(rel.ConfidenceScore)
 	}
 	overlap := ""
 	if rel.TotalOverlapMonths > 0 {

@@ -20,7 +20,7 @@ func newCompaniesPage() *companiesPage {
 	return &companiesPage{table: newTable(
 		column{title: "COMPANY", width: 10, grow: 2},
 		column{title: "PATHS", width: 5, right: true},
-		column{title: "BEST", width: 10, right: true},
+		column{title: "BEST", width: 11, numeric: true},
 		column{title: "TARGET", width: 6},
 		column{title: "CLIENTS WHO REACH IT", width: 10, grow: 3},
 	)}
@@ -37,7 +37,7 @@ func (p *companiesPage) refresh(a *App) {
 	for i, c := range p.companies {
 		best := ""
 		if c.HasScore {
-			best = score(c.BestScore) + " " + scoreBar(c.BestScore, 5)
+			best = scoreCell(c.BestScore)
 		}
 		target := ""
 		if c.Target {

@@ -271,7 +271,8 @@ func (a *App) click(msg tea.MouseClickMsg) tea.Cmd {
 	if t == nil {
 		return nil
 	}
-	if _, split := top.(detailer); split && a.width >= splitAt && msg.X >= a.width*3/5 {
+	if _, split := top.(detailer); split && a.width >= splitAt &&
+		msg.X >= a.width-detailWidth(a.width)-1 {
 		return nil
 	}
 	pos, ok := t.rowAt(msg.Y - bodyTop - t.top)

@@ -52,7 +52,7 @@ func newKeyMap() KeyMap {
 		Top:      b([]string{"home", "g"}, "g/home", "first"),
 		Bottom:   b([]string{"end", "G"}, "G/end", "last"),
 		Open:     b([]string{"enter"}, "enter", "open"),
-		Back:     b([]string{"esc", "backspace"}, "esc", "back, clear filter"),
+		Back:     b([]string{"esc", "backspace"}, "esc", "back, or clear the filter"),
 
 		Batches:       b([]string{"1"}, "1", "batches"),
 		Opportunities: b([]string{"2"}, "2", "all opportunities"),

@@ -22,7 +22,7 @@ func newPathList(title string) pathList {
 		column{title: "PROSPECT", width: 8, grow: 2},
 		column{title: "TITLE", width: 6, grow: 2},
 		column{title: "COMPANY", width: 8, grow: 2},
-		column{title: "SCORE", width: 10, right: true},
+		column{title: "SCORE", width: 11, numeric: true},
 		column{title: "OVERLAP", width: 7, right: true},
 		column{title: "SHARED", width: 6, grow: 1},
 		column{title: "WHEN", width: 7},
@@ -49,7 +49,7 @@ func (l *pathList) setRows(rows []model.OpportunityRow) {
 func pathCells(r model.OpportunityRow) []string {
 	scoreText := ""
 	if r.HasScore {
-		scoreText = score(r.Score) + " " + scoreBar(r.Score, 5)
+		scoreText = scoreCell(r.Score)
 	}
 	overlap := ""
 	if r.OverlapMonths > 0 {

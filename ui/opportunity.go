@@ -132,14 +132,15 @@ func (p *opportunityPage) view(a *App, width, height int) string {
 		return card + "\n\n" + st.Muted.Render(msg)
 	}
 	title := st.Header.Render(fmt.Sprintf("Engagement, newest first (%d)", len(o.Engagement.History)))
-	detail := p.detail(a, width, height-cardHeight-4)
+	detail := p.eventText(a, width, height-cardHeight-4)
 	tableHeight := height - cardHeight - 2 - lipgloss.Height(detail) - 1
 	p.table.top = cardHeight + 2
 	return card + "\n\n" + title + "\n" + p.table.view(width, tableHeight, st) + "\n\n" + detail
 }
 
-// detail shows the selected event in full, since the table cuts long text.
-func (p *opportunityPage) detail(a *App, width, room int) string {
+// eventText shows the selected event in full, since the table cuts long
+// text.
+func (p *opportunityPage) eventText(a *App, width, room int) string {
 	if p.table.len() == 0 || room < 4 {
 		return ""
 	}

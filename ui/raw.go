@@ -20,11 +20,20 @@ import (
 // line where it broke, with a mark under the column.
 type rawPage struct {
 	record storage.Record
-	lines  []string // cleaned lines of the body, built once it is read
+	lines  []rawLine // the metadata card, then the body, built once it is read
 	isJSON bool
 	built  bool
 	offset int
 	height int
+}
+
+// rawLine is one line of the raw view: a line of the metadata card (no is
+// 0, text already styled), a cleaned line of the body with its number, or
+// the mark under the place a rejected body broke (mark set).
+type rawLine struct {
+	text string
+	no   int
+	mark bool
 }
 
 func newRawPage(r storage.Record) *rawPage { return &rawPage{record: r} }
@@ -62,13 +71,14 @@ func (p *rawPage) build(d decoded) {
 	// cleaning only the visible lines would save the memory of a copy.
 	text := strings.TrimSuffix(string(body), "\n")
 	raw := strings.Split(text, "\n")
-	p.lines = make([]string, len(raw))
+	errLine, errCol := p.errorLine()
 	for i, l := range raw {
-		p.lines[i] = clean(strings.TrimSuffix(l, "\r"))
-	}
-
-	if line, _ := p.errorLine(); p.rejected() && line > 0 {
-		p.offset = line - 4
+		line := clean(strings.TrimSuffix(l, "\r"))
+		p.lines = append(p.lines, rawLine{text: line, no: i + 1})
+		if p.rejected() && i+1 == errLine {
+			p.lines = append(p.lines, rawLine{text: markColumn(line, errCol), mark: true})
+			p.offset = len(p.lines) - 6
+		}
 	}
 }
 
@@ -79,44 +89,58 @@ func (p *rawPage) view(a *App, width, height int) string {
 		return a.spinner.View() + fmt.Sprintf(" Reading delivery %d…", p.record.Seq)
 	}
 	if !p.built {
+		// The card scrolls with the body, so that no header or warning is
+		// ever out of reach.
+		var card []rawLine
+		for _, l := range strings.Split(p.meta(a), "\n") {
+			card = append(card, rawLine{text: l})
+		}
+		card = append(card, rawLine{})
 		p.build(d)
+		p.lines = append(card, p.lines...)
+		if p.offset > 0 {
+			p.offset += len(card)
+		}
 	}
 
-	meta := p.meta(a, width)
-	metaHeight := min(strings.Count(meta, "\n")+1, max(height/3, 1))
-	meta = fitLines(meta, width, metaHeight)
-	p.height = max(height-metaHeight-1, 0)
+	p.height = height
 	p.clamp()
-
 	gutter := len(fmt.Sprint(len(p.lines))) + 1
-	errLine, errCol := p.errorLine()
 	var b strings.Builder
 	end := min(p.offset+p.height, len(p.lines))
 	for i := p.offset; i < end; i++ {
-		line := p.lines[i]
-		if p.isJSON {
-			line = colorJSON(line, st)
+		if i > p.offset {
+			b.WriteByte('\n')
 		}
-		b.WriteString("\n" + st.LineNo.Render(fmt.Sprintf("%*d ", gutter, i+1)) + line)
-		if p.rejected() && i+1 == errLine {
-			b.WriteString("\n" + strings.Repeat(" ", gutter+1) + markColumn(p.lines[i], errCol, st))
+		l := p.lines[i]
+		switch {
+		case l.mark:
+			b.WriteString(strings.Repeat(" ", gutter+1) + st.Bad.Render(l.text))
+		case l.no == 0:
+			b.WriteString(l.text)
+		default:
+			text := l.text
+			if p.isJSON {
+				text = colorJSON(text, st)
+			}
+			b.WriteString(st.LineNo.Render(fmt.Sprintf("%*d ", gutter, l.no)) + text)
 		}
 	}
-	return meta + "\n" + fitLines(strings.TrimPrefix(b.String(), "\n"), width, p.height)
+	return fitLines(b.String(), width, height)
 }
 
 // markColumn draws a caret under the byte column col of line, which counts
 // bytes as the decoder does, in the cells the cleaned line occupies.
-func markColumn(line string, col int, st *Styles) string {
+func markColumn(line string, col int) string {
 	prefix := line
 	if col-1 < len(line) {
 		prefix = line[:max(col-1, 0)]
 	}
-	return strings.Repeat(" ", ansi.StringWidth(prefix)) + st.Bad.Render("^ it breaks here")
+	return strings.Repeat(" ", ansi.StringWidth(prefix)) + "^ it breaks here"
 }
 
 // meta is the card of the request above the body.
-func (p *rawPage) meta(a *App, width int) string {
+func (p *rawPage) meta(a *App) string {
 	st := &a.styles
 	r := p.record
 	q := r.Request

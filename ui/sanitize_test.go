@@ -8,16 +8,16 @@ import (
 
 func TestCleanShowsControlsAsVisibleText(t *testing.T) {
 	cases := map[string]string{
-		"plain":                             "plain",
+		"plain":                            "plain",
 		"Zoë 山田 🚀 محمد":                    "Zoë 山田 🚀 محمد",
-		"Mallory\rOverwritten\b\b":          "Mallory␍Overwritten␈␈",
-		"Eve \x1b[2J\x1b[31mRed\x1b[0m":     "Eve ␛[2J␛[31mRed␛[0m",
-		"CTO\x1b]52;c;ZWNobw==\a":           "CTO␛]52;c;ZWNobw==␇",
-		"line one\nline two\tTabbed":        "line one⏎line two Tabbed",
-		"\u202eevil\u202c \u2066x\u2069":    "evil x",
-		"csi8\u009b31m":                     "csi8\uFFFD31m",
-		"bad \xff\xfe utf8":                 "bad \uFFFD\uFFFD utf8",
-		"del\x7f":                           "del␡",
+		"Mallory\rOverwritten\b\b":         "Mallory␍Overwritten␈␈",
+		"Eve \x1b[2J\x1b[31mRed\x1b[0m":    "Eve ␛[2J␛[31mRed␛[0m",
+		"CTO\x1b]52;c;ZWNobw==\a":          "CTO␛]52;c;ZWNobw==␇",
+		"line one\nline two\tTabbed":       "line one⏎line two Tabbed",
+		"\u202eevil\u202c \u2066x\u2069":   "evil x",
+		"csi8\u009b31m":                    "csi8\uFFFD31m",
+		"bad \xff\xfe utf8":                "bad \uFFFD\uFFFD utf8",
+		"del\x7f":                          "del␡",
 		"\x1b]8;;https://evil.example/\a.": "␛]8;;https://evil.example/␇.",
 	}
 	for in, want := range cases {
@@ -52,4 +52,34 @@ func FuzzClean(f *testing.F) {
 			t.Fatalf("an escape survived in %q", out)
 		}
 	})
+}
+
+func TestFilterMatchesWhatAUserMeans(t *testing.T) {
+	cases := []struct {
+		query, cell string
+		want        bool
+	}{
+		{"smi", "Jane Smith", true},
+		{"jsmith", "Jane Smith", true},
+		{"jasmi", "Jane Smith", true},
+		{"jane", "Jane Smith", true},
+		{"acme", "Acme Corp", true},
+		{"acme", "Arcadia Media", false},
+		{"cto", "Cobalt Robotics", false},
+		{"cto", "CTO", true},
+		{"bio", "Tyler Brooks, Sophie Jones", false},
+		{"health", "Healthcare Partners", true},
+		{"x", "Apex Vertex", false},
+		{"jose", fold("José Álvarez"), true},
+		{"alvarez", fold("José Álvarez"), true},
+		{"lodz", fold("Łódź Logistics"), true},
+		{"muller", fold("Jürgen Müller"), true},
+		{"山田", "山田 太郎", true},
+		{"85", "85.5", true},
+	}
+	for _, c := range cases {
+		if got := subsequence(fold(c.query), fold(c.cell)); got != c.want {
+			t.Errorf("%q in %q: %v, want %v", c.query, c.cell, got, c.want)
+		}
+	}
 }

@@ -118,3 +118,39 @@ func (p *companiesPage) exportTable(*App) (export.Table, export.View, bool) {
 	rows := shownRows(&p.table, p.companies)
 	return export.Companies(rows), export.CompaniesView, len(rows) > 0
 }
+
+func (p *batchPage) exportTable(a *App) (export.Table, export.View, bool) {
+	d, ok := a.cache[p.record.Seq]
+	if !ok || d.payload == nil {
+		return export.Table{}, "", false
+	}
+
+	// The table lists clients; what a user takes away of them is their
+	// opportunities, in the order of the clients shown.
+	all := model.OpportunityRows(d.payload)
+	var rows []model.OpportunityRow
+	for _, i := range p.table.shown {
+		for _, r := range all {
+			if r.ResultIndex == i {
+				r.Seq = p.record.Seq
+				rows = append(rows, r)
+			}
+		}
+	}
+	return export.Opportunities(rows), export.OpportunitiesView, len(rows) > 0
+}
+
+func (p *opportunityPage) exportTable(a *App) (export.Table, export.View, bool) {
+	d, ok := a.cache[p.seq]
+	if !ok || d.payload == nil {
+		return export.Table{}, "", false
+	}
+	for _, r := range model.OpportunityRows(d.payload) {
+		o := &d.payload.Results[r.ResultIndex].Opportunities[r.OpportunityIndex]
+		if o == p.opp {
+			r.Seq = p.seq
+			return export.Opportunities([]model.OpportunityRow{r}), export.OpportunitiesView, true
+		}
+	}
+	return export.Table{}, "", false
+}

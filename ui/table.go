@@ -2,9 +2,11 @@ package ui
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,10 +20,11 @@ import (
 // column describes one column of a table. A column with grow > 0 takes a
 // share of the width left over by the fixed ones; width is its minimum.
 type column struct {
-	title string
-	width int  // fixed width, or the minimum of a growing column
-	grow  int  // share of the spare width
-	right bool // align right, and sort as a number
+	title   string
+	width   int  // fixed width, or the minimum of a growing column
+	grow    int  // share of the spare width
+	right   bool // align right, and sort as a number
+	numeric bool // sort as a number, aligned left (a number with its bar)
 }
 
 // rowMeta is what the score and target narrowing read of a row.
@@ -159,9 +162,13 @@ func (t *table) cycleSort() {
 			t.sortCol = -1
 		}
 	}
-	t.sortDesc = t.sortCol >= 0 && t.columns[t.sortCol].right
+	t.sortDesc = t.sortCol >= 0 && t.columns[t.sortCol].sortsAsNumber()
+	t.cursor = 0 // a new order is read from its top
 	t.apply()
+	t.cursor, t.offset = 0, 0
 }
+
+func (c column) sortsAsNumber() bool { return c.right || c.numeric }
 
 // sortBy sorts by column col, largest or last first when desc.
 func (t *table) sortBy(col int, desc bool) {
@@ -176,6 +183,7 @@ func (t *table) reverse() {
 	}
 	t.sortDesc = !t.sortDesc
 	t.apply()
+	t.cursor, t.offset = 0, 0
 }
 
 func (t *table) setTargetOnly(on bool) { t.targetOnly = on; t.apply() }
@@ -251,54 +259,106 @@ func (t *table) matching() []int {
 	return slices.Clone(candidates)
 }
 
-// match keeps the candidates (all rows when nil) that have a cell holding
-// the letters of w in order.
+// match keeps the candidates (all rows when nil) that have a cell that w
+// matches. Large tables are searched on every core, in order-keeping
+// parts, since a keystroke must not wait on a single one.
 func (t *table) match(w string, candidates []int) []int {
-	kept := make([]int, 0, 64)
-	test := func(r int) {
+	if candidates == nil {
+		candidates = make([]int, len(t.rows))
+		for i := range candidates {
+			candidates[i] = i
+		}
+	}
+
+	parts := 1
+	if len(candidates) >= 20_000 {
+		parts = runtime.GOMAXPROCS(0)
+	}
+	kept := make([][]int, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := len(candidates)*p/parts, len(candidates)*(p+1)/parts
+		wg.Go(func() { kept[p] = t.matchRange(w, candidates[lo:hi]) })
+	}
+	wg.Wait()
+	return slices.Concat(kept...)
+}
+
+// matchRange keeps the rows among candidates that w matches.
+func (t *table) matchRange(w string, candidates []int) []int {
+	var kept []int
+	for _, r := range candidates {
 		row := t.haystack[r]
 		for row != "" {
 			cell, rest, _ := strings.Cut(row, cellSep)
 			if subsequence(w, cell) {
 				kept = append(kept, r)
-				return
+				break
 			}
 			row = rest
 		}
 	}
-	if candidates == nil {
-		for r := range t.rows {
-			test(r)
-		}
-		return kept
-	}
-	for _, r := range candidates {
-		test(r)
-	}
 	return kept
 }
 
-// subsequence reports whether the letters of w appear in s in order, the
-// first of them at the start of a word: "jsmith" finds "Jane Smith" and
-// "stark" finds "Stark Industries", but a word's letters scattered over a
-// long title do not match. A plain substring always matches.
+// subsequence reports whether w matches s as a user typing a filter means
+// it: w is the start of a word of s ("smi" finds "Jane Smith"), or runs on
+// over the starts of the words that follow ("jsmith" and "jasmi" find
+// "Jane Smith", "acme" finds "Acme Corp" but not "Arcadia Media"). Letters
+// scattered over a long cell do not match.
 func subsequence(w, s string) bool {
-	if strings.Contains(s, w) {
-		return true
-	}
-	first, size := utf8.DecodeRuneInString(w)
+	first, _ := utf8.DecodeRuneInString(w)
 	for start := 0; start < len(s); {
 		i := strings.IndexRune(s[start:], first)
 		if i < 0 {
 			return false
 		}
 		at := start + i
-		if wordStart(s, at) && inOrder(w[size:], s[at+size:]) {
+		if wordStart(s, at) && fromWordStarts(w, s[at:]) {
 			return true
 		}
-		start = at + size
+		start = at + utf8.RuneLen(first)
 	}
 	return false
+}
+
+// fromWordStarts reports whether w can be read off s, which starts at a
+// word, as a prefix of that word followed by what matches from the starts
+// of the next words.
+func fromWordStarts(w, s string) bool {
+	if w == "" {
+		return true
+	}
+	common := 0
+	for common < len(w) && common < len(s) && w[common] == s[common] {
+		common++
+	}
+	for k := common; k > 0; k-- {
+		if k < len(w) && !utf8.RuneStart(w[k]) {
+			continue // never split a letter
+		}
+		if k == len(w) {
+			return true
+		}
+		next := nextWord(s[k:])
+		if next >= 0 && fromWordStarts(w[k:], s[k+next:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextWord returns the offset in s of the start of its next word, or -1.
+func nextWord(s string) int {
+	inWord := true
+	for i, r := range s {
+		letter := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if letter && !inWord {
+			return i
+		}
+		inWord = letter
+	}
+	return -1
 }
 
 // wordStart reports whether s has a word starting at byte i.
@@ -308,18 +368,6 @@ func wordStart(s string, i int) bool {
 	}
 	prev, _ := utf8.DecodeLastRuneInString(s[:i])
 	return !unicode.IsLetter(prev) && !unicode.IsDigit(prev)
-}
-
-// inOrder reports whether the letters of w appear in s in order.
-func inOrder(w, s string) bool {
-	for _, c := range w {
-		i := strings.IndexRune(s, c)
-		if i < 0 {
-			return false
-		}
-		s = s[i+utf8.RuneLen(c):]
-	}
-	return true
 }
 
 // cellSep joins the folded cells of a row. Cells are cleaned, so they
@@ -348,8 +396,13 @@ func fold(s string) string {
 	if err != nil {
 		stripped = s
 	}
-	return strings.ToLower(stripped)
+	return unaccented.Replace(strings.ToLower(stripped))
 }
+
+// unaccented spells the Latin letters that do not decompose into a base
+// letter and a mark the way a user types them without the accent.
+var unaccented = strings.NewReplacer("ł", "l", "ø", "o", "đ", "d", "ß", "ss", "æ", "ae",
+	"œ", "oe", "ı", "i", "þ", "th", "ð", "d", "ħ", "h")
 
 // hasAccents reports whether s holds a Latin letter with a diacritic, the
 // only ones folding changes; most cells, including CJK text and the score
@@ -414,7 +467,7 @@ func (t *table) sort(shown []int) {
 	if t.sortDesc {
 		sign = -1
 	}
-	if t.columns[col].right {
+	if t.columns[col].sortsAsNumber() {
 		keys := t.numbers(col)
 		slices.SortStableFunc(shown, func(a, b int) int { return sign * cmp.Compare(keys[a], keys[b]) })
 		return
@@ -542,6 +595,9 @@ func (t *table) view(width, height int, st *Styles) string {
 	}
 	b.WriteString(st.Header.Render(fit(strings.Join(header, " "), width, false)))
 
+	if len(t.shown) == 0 && t.narrowed() && t.height > 0 {
+		b.WriteString("\n" + st.Muted.Render(fit("No rows match; esc shows them all again.", width, false)))
+	}
 	end := min(t.offset+t.height, len(t.shown))
 	for pos := t.offset; pos < end; pos++ {
 		b.WriteByte('\n')

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -381,4 +382,27 @@ func TestNoColorDrawsTheSelectionInReverse(t *testing.T) {
 	if New(Options{Store: capture(t)}).styles.Selected.GetReverse() {
 		t.Error("with colour the selection should use its background, not reverse video")
 	}
+}
+
+func TestLongCutBodyOpensAtItsMark(t *testing.T) {
+	store := capture(t)
+	var b strings.Builder
+	b.WriteString("{\"results\": [\n")
+	for i := range 9000 {
+		fmt.Fprintf(&b, "  {\"client\": {\"name\": \"client %d\"}},\n", i)
+	}
+	b.WriteString("  {\"client\": {\"name\": \"cut he")
+	body := []byte(b.String())
+	_, err := model.Decode(body)
+	rec := storage.Record{Digest: model.RejectedDigest(err)}
+	if _, err := store.Append(rec, body); err != nil {
+		t.Fatal(err)
+	}
+
+	tm := start(t, Options{Store: store}, 100, 30)
+	waitFor(t, tm, "rejected")
+	press(tm, "enter")
+	waitFor(t, tm, "9002   {\"client\": {\"name\": \"cut he", "^ it breaks here")
+	press(tm, "g")
+	waitFor(t, tm, "rejected    not a JSON object: the body ends in the middle of a value at line 9002")
 }
