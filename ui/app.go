@@ -287,6 +287,9 @@ func (a *App) filed(msg recordsMsg) tea.Cmd {
 		if len(msg.records) > 1 {
 			cmds = append(cmds, a.say(false, "%d new deliveries, the last: %s (%s)",
 				len(msg.records), clean(what), last.Status))
+		} else if last.RedeliveryOf > 0 {
+			cmds = append(cmds, a.say(false, "New delivery: %s (%s), a redelivery of delivery %d",
+				clean(what), last.Status, last.RedeliveryOf))
 		} else {
 			cmds = append(cmds, a.say(false, "New delivery: %s (%s)", clean(what), last.Status))
 		}

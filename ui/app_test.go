@@ -407,3 +407,24 @@ func TestStatusLineCountsRefusedRequests(t *testing.T) {
 	refused.Add(3)
 	waitFor(t, tm, "3 refused: wrong secret")
 }
+
+func TestBatchesCountRedeliveries(t *testing.T) {
+	store := capture(t, "doc-full-history.json", "doc-full-history.json", "doc-full-history.json")
+	tm := start(t, Options{Store: store}, 160, 30)
+	waitFor(t, tm, "batch_hist001", "retried   2 redeliveries of a body already received")
+	out := screen(t, tm)
+	row := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "batch_hist001") && strings.Contains(l, "done") {
+			row = l
+		}
+	}
+	if !strings.Contains(row, "  3    ↻2 ") {
+		t.Errorf("the Batches row does not count 3 deliveries, 2 of them redeliveries: %q", row)
+	}
+
+	tm = start(t, Options{Store: store}, 120, 30)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "enter")
+	waitFor(t, tm, "3 of 3 in this batch", "the same body as delivery 1: the sender retried")
+}

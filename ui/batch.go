@@ -110,6 +110,10 @@ func (p *batchPage) card(a *App, payload *model.Payload) string {
 	add("status", status+st.Muted.Render(fmt.Sprintf("   delivery %d, received %s",
 		r.Seq, r.ReceivedAt.Local().Format("2006-01-02 15:04:05"))))
 	add("job", clean(payload.JobID)+st.Muted.Render("   batch ")+clean(payload.BatchID))
+	if r.RedeliveryOf > 0 {
+		add("redelivery", st.Warn.Render(fmt.Sprintf("the same body as delivery %d: the sender retried",
+			r.RedeliveryOf)))
+	}
 	if n := len(p.batch.deliveries); n > 1 {
 		add("deliveries", fmt.Sprintf("%d of %d in this batch", p.index()+1, n)+
 			st.Muted.Render("   [ and ] show the others"))

@@ -25,6 +25,7 @@ func newBatchesPage() *batchesPage {
 		column{title: "BATCH", width: 14, grow: 2},
 		column{title: "JOB", width: 8, grow: 1},
 		column{title: "DLV", width: 3, right: true},
+		column{title: "RETRY", width: 5, right: true},
 		column{title: "CLIENTS", width: 7, right: true},
 		column{title: "OPPS", width: 6, right: true},
 		column{title: "TARGET", width: 6, right: true},
@@ -96,7 +97,7 @@ func batchRow(b *batch, fresh bool) []string {
 	}
 	if r.Status == model.StatusRejected {
 		return []string{mark, statusBadge(r.Status), receivedAt(r.ReceivedAt), batchID, jobID,
-			fmt.Sprint(len(b.deliveries)), "", "", "", "", notes(r)}
+			fmt.Sprint(len(b.deliveries)), "", "", "", "", "", notes(r)}
 	}
 	return []string{
 		mark,
@@ -105,6 +106,7 @@ func batchRow(b *batch, fresh bool) []string {
 		batchID,
 		jobID,
 		fmt.Sprint(len(b.deliveries)),
+		retries(b),
 		fmt.Sprint(r.Clients),
 		fmt.Sprint(r.Opportunities),
 		fmt.Sprint(r.TargetOpportunities),
@@ -133,6 +135,14 @@ func notes(r storage.Record) string {
 		parts = append([]string{"⚠ " + plural(len(r.Warnings), "warning", "warnings")}, parts...)
 	}
 	return strings.Join(parts, " ")
+}
+
+// retries shows how many deliveries of a batch were redeliveries.
+func retries(b *batch) string {
+	if n := b.redeliveries(); n > 0 {
+		return fmt.Sprintf("↻%d", n)
+	}
+	return ""
 }
 
 func jobErrorText(e *model.JobError) string {
@@ -198,6 +208,10 @@ func (p *batchesPage) detail(a *App, width, height int) string {
 	}
 	if n := len(b.deliveries); n > 1 {
 		add("batch of", plural(n, "delivery", "deliveries"))
+	}
+	if n := b.redeliveries(); n > 0 {
+		add("retried", st.Warn.Render(plural(n, "redelivery", "redeliveries")+
+			" of a body already received"))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -21,8 +21,17 @@ type batch struct {
 // latest is the delivery the Batches page shows for the batch.
 func (b *batch) latest() storage.Record { return b.deliveries[len(b.deliveries)-1] }
 
-// redeliveries counts the deliveries after the first.
-func (b *batch) redeliveries() int { return len(b.deliveries) - 1 }
+// redeliveries counts the deliveries that repeat an earlier one's body
+// for the same job: the sender retried.
+func (b *batch) redeliveries() int {
+	n := 0
+	for _, r := range b.deliveries {
+		if r.RedeliveryOf > 0 {
+			n++
+		}
+	}
+	return n
+}
 
 func batchKey(r storage.Record) string {
 	if r.Status == model.StatusRejected || r.BatchID == "" {
