@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -140,6 +141,11 @@ type decoder struct {
 	warnings []string
 	dropped  int
 	stats    counts
+	interned map[string]string
+
+	// Scratch lists, reused while reading each client and opportunity.
+	opportunities []Opportunity
+	events        []Event
 }
 
 // counts is what the digest needs of the results, gathered as they pass.
@@ -274,11 +280,7 @@ func (d *decoder) text() (string, error) {
 	kind := d.dec.PeekKind()
 	switch kind {
 	case '"':
-		tok, err := d.dec.ReadToken()
-		if err != nil {
-			return "", err
-		}
-		return tok.String(), nil
+		return d.readString()
 	case '0', 't', 'f':
 		tok, err := d.dec.ReadToken()
 		if err != nil {
@@ -295,6 +297,43 @@ func (d *decoder) text() (string, error) {
 		return "", d.unexpected("text")
 	}
 }
+
+// readString reads a string value. Most strings hold no escape and are
+// valid UTF-8, so their bytes are taken as they are; the others are
+// unquoted, with invalid UTF-8 shown as U+FFFD. Short strings are interned:
+// a large delivery repeats its titles, companies, industries, dates and
+// engagement types thousands of times, and one copy of each is enough.
+func (d *decoder) readString() (string, error) {
+	v, err := d.dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	raw := v[1 : len(v)-1]
+	if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
+		unquoted, err := jsontext.AppendUnquote(nil, v)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			// AllowInvalidUTF8 let the value through; say it as U+FFFD.
+			unquoted = bytes.ToValidUTF8(unquoted, []byte("\uFFFD"))
+		}
+		raw = bytes.ToValidUTF8(unquoted, []byte("\uFFFD"))
+	}
+	if len(raw) > maxInterned {
+		return string(raw), nil
+	}
+	if s, ok := d.interned[string(raw)]; ok {
+		return s, nil
+	}
+	s := string(raw)
+	if d.interned == nil {
+		d.interned = make(map[string]string)
+	}
+	d.interned[s] = s
+	return s, nil
+}
+
+// maxInterned is the longest string interned; longer ones (comments,
+// links) rarely repeat exactly.
+const maxInterned = 48
 
 // str reads a text field into dst. When only counting, a string is
 // skipped unread, which spares the copy of every name and comment of a

@@ -2,6 +2,7 @@ package model
 
 import (
 	"io"
+	"slices"
 	"time"
 )
 
@@ -142,15 +143,23 @@ func (d *decoder) results(p *Payload) error {
 				hasClient = true
 				err = d.client(&r.Client)
 			case "opportunities":
+				// Opportunities gather in a scratch list reused from client to
+				// client and are copied out at their exact number, which spares
+				// the garbage of growing a slice for each of 10,000 clients.
+				scratch := d.opportunities[:0]
 				_, err = d.array(func(int) error {
 					var o Opportunity
 					err := d.opportunity(&o)
 					d.count(&o)
 					if d.keep {
-						r.Opportunities = append(r.Opportunities, o)
+						scratch = append(scratch, o)
 					}
 					return err
 				})
+				if len(scratch) > 0 {
+					r.Opportunities = slices.Clone(scratch)
+				}
+				d.opportunities = scratch[:0]
 			default:
 				err = d.unknown()
 			}
@@ -321,15 +330,20 @@ func (d *decoder) engagement(e *Engagement) error {
 				}
 			}
 		case "history":
+			scratch := d.events[:0]
 			hasHistory, err = d.array(func(int) error {
 				var ev Event
 				err := d.event(&ev)
 				events++
 				if d.keep {
-					e.History = append(e.History, ev)
+					scratch = append(scratch, ev)
 				}
 				return err
 			})
+			if len(scratch) > 0 {
+				e.History = slices.Clone(scratch)
+			}
+			d.events = scratch[:0]
 		default:
 			err = d.unknown()
 		}

@@ -142,7 +142,26 @@ func (s *Store) Record(seq uint64) (Record, error) {
 // wrapping ErrNotFound.
 func (s *Store) Body(seq uint64) ([]byte, error) {
 	var body []byte
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.ReadBody(seq, func(v []byte) error {
+		// v lives in the memory-mapped file and is only valid inside the
+		// transaction.
+		body = bytes.Clone(v)
+		if body == nil {
+			body = []byte{}
+		}
+		return nil
+	})
+	return body, err
+}
+
+// ReadBody calls read with the body of delivery seq where it lies in the
+// memory-mapped file, inside a read transaction, so that a body of hundreds
+// of megabytes is decoded without a copy. read must not keep body, nor
+// anything that points into it, after it returns; and since a writer that
+// needs the file to grow waits for open read transactions, read should be
+// no slower than a decode.
+func (s *Store) ReadBody(seq uint64, read func(body []byte) error) error {
+	return s.view(func(tx *bolt.Tx) error {
 		bodies, err := s.bucket(tx, bucketBodies)
 		if err != nil {
 			return err
@@ -152,13 +171,7 @@ func (s *Store) Body(seq uint64) ([]byte, error) {
 		// missing one.
 		key := seqKey(seq)
 		if k, v := bodies.Cursor().Seek(key); bytes.Equal(k, key) {
-			// v lives in the memory-mapped file and is only valid inside
-			// the transaction.
-			body = bytes.Clone(v)
-			if body == nil {
-				body = []byte{}
-			}
-			return nil
+			return read(v)
 		}
 
 		deliveries, err := s.bucket(tx, bucketDeliveries)
@@ -170,10 +183,6 @@ func (s *Store) Body(seq uint64) ([]byte, error) {
 		}
 		return s.notFound(seq)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return body, nil
 }
 
 // Count returns the number of deliveries stored.

@@ -68,8 +68,8 @@ func (a *App) openRaw(top page) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	a.push(newRawPage(r))
-	_, _, cmd := a.payload(r.Seq)
+	next, cmd := newRawPage(r).opened(a)
+	a.push(next)
 	return cmd
 }
 

@@ -229,6 +229,19 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, a.readEverything()
 
+	case rawBodyMsg:
+		for _, v := range a.views {
+			for _, p := range v.stack {
+				if rp, ok := p.(*rawPage); ok && rp.record.Seq == msg.seq && rp.body == nil {
+					rp.body, rp.err = msg.body, msg.err
+					if rp.body == nil && rp.err == nil {
+						rp.body = []byte{}
+					}
+				}
+			}
+		}
+		return a, nil
+
 	case samplesSentMsg:
 		a.sendPending = false
 		if msg.err != nil {

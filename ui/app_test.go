@@ -145,7 +145,7 @@ func TestDrillDownToTimeline(t *testing.T) {
 	store := capture(t, "doc-full-history.json")
 	tm := start(t, Options{Store: store}, 120, 40)
 
-	waitFor(t, tm, "batch_hist001", "job_hist001", "crm_batch_id=batch_00")
+	waitFor(t, tm, "batch_hist001", "job_hist001", "crm_batch_id=batch_0")
 
 	press(tm, "enter")
 	waitFor(t, tm, "John Doe", "VP of Sales", "summary claims 2 clients, 15 opportunities",
@@ -419,7 +419,7 @@ func TestBatchesCountRedeliveries(t *testing.T) {
 			row = l
 		}
 	}
-	if !strings.Contains(row, "  3    ↻2 ") {
+	if !strings.Contains(row, " 3↻2 ") {
 		t.Errorf("the Batches row does not count 3 deliveries, 2 of them redeliveries: %q", row)
 	}
 

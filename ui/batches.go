@@ -24,8 +24,7 @@ func newBatchesPage() *batchesPage {
 		column{title: "RECEIVED", width: 12},
 		column{title: "BATCH", width: 14, grow: 2},
 		column{title: "JOB", width: 8, grow: 1},
-		column{title: "DLV", width: 3, right: true},
-		column{title: "RETRY", width: 5, right: true},
+		column{title: "DLV", width: 4, right: true},
 		column{title: "CLIENTS", width: 7, right: true},
 		column{title: "OPPS", width: 6, right: true},
 		column{title: "TARGET", width: 6, right: true},
@@ -97,7 +96,7 @@ func batchRow(b *batch, fresh bool) []string {
 	}
 	if r.Status == model.StatusRejected {
 		return []string{mark, statusBadge(r.Status), receivedAt(r.ReceivedAt), batchID, jobID,
-			fmt.Sprint(len(b.deliveries)), "", "", "", "", "", notes(r)}
+			deliveries(b), "", "", "", "", notes(r)}
 	}
 	return []string{
 		mark,
@@ -105,8 +104,7 @@ func batchRow(b *batch, fresh bool) []string {
 		receivedAt(r.ReceivedAt),
 		batchID,
 		jobID,
-		fmt.Sprint(len(b.deliveries)),
-		retries(b),
+		deliveries(b),
 		fmt.Sprint(r.Clients),
 		fmt.Sprint(r.Opportunities),
 		fmt.Sprint(r.TargetOpportunities),
@@ -137,12 +135,13 @@ func notes(r storage.Record) string {
 	return strings.Join(parts, " ")
 }
 
-// retries shows how many deliveries of a batch were redeliveries.
-func retries(b *batch) string {
+// deliveries counts the deliveries of a batch and, after ↻, how many of
+// them were redeliveries of a body already received.
+func deliveries(b *batch) string {
 	if n := b.redeliveries(); n > 0 {
-		return fmt.Sprintf("↻%d", n)
+		return fmt.Sprintf("%d↻%d", len(b.deliveries), n)
 	}
-	return ""
+	return fmt.Sprint(len(b.deliveries))
 }
 
 func jobErrorText(e *model.JobError) string {
@@ -249,11 +248,11 @@ func (p *batchesPage) open(a *App) (page, tea.Cmd) {
 		p.refresh(a)
 	}
 	// A rejected body has nothing to drill into; its raw form explains it.
-	var next page = &batchPage{batch: b, record: b.latest()}
 	if b.latest().Status == model.StatusRejected {
-		next = newRawPage(b.latest())
+		return newRawPage(b.latest()).opened(a)
 	}
-	_, _, cmd := a.payload(b.latest().Seq)
+	next := &batchPage{batch: b, record: b.latest()}
+	_, _, cmd := a.payload(next.record.Seq)
 	return next, cmd
 }
 

@@ -124,10 +124,11 @@ func waitForChange(changes <-chan struct{}) tea.Cmd {
 	}
 }
 
-// decoded is the outcome of reading one delivery's body.
+// decoded is the outcome of decoding one delivery's body. The body itself
+// is not kept: a large one would double the memory, and only the raw view
+// needs it, which reads it again.
 type decoded struct {
 	payload *model.Payload
-	body    []byte
 	err     error
 }
 
@@ -137,14 +138,34 @@ type decodedMsg struct {
 	decoded
 }
 
-// decodeBody reads and decodes the body of delivery seq off the UI goroutine.
+// decodeBody decodes the body of delivery seq off the UI goroutine, where
+// it lies in the capture file, without copying it first.
 func decodeBody(store *storage.Store, seq uint64) tea.Cmd {
 	return func() tea.Msg {
-		body, err := store.Body(seq)
+		var p *model.Payload
+		var decodeErr error
+		err := store.ReadBody(seq, func(body []byte) error {
+			p, decodeErr = model.Decode(body)
+			return nil
+		})
 		if err != nil {
 			return decodedMsg{seq: seq, decoded: decoded{err: fmt.Errorf("read delivery %d: %w", seq, err)}}
 		}
-		p, err := model.Decode(body)
-		return decodedMsg{seq: seq, decoded: decoded{payload: p, body: body, err: err}}
+		return decodedMsg{seq: seq, decoded: decoded{payload: p, err: decodeErr}}
+	}
+}
+
+// rawBodyMsg carries a body read for the raw view.
+type rawBodyMsg struct {
+	seq  uint64
+	body []byte
+	err  error
+}
+
+// readRaw reads the body of delivery seq off the UI goroutine.
+func readRaw(store *storage.Store, seq uint64) tea.Cmd {
+	return func() tea.Msg {
+		body, err := store.Body(seq)
+		return rawBodyMsg{seq: seq, body: body, err: err}
 	}
 }

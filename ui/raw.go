@@ -20,6 +20,8 @@ import (
 // line where it broke, with a mark under the column.
 type rawPage struct {
 	record storage.Record
+	body   []byte // nil until read
+	err    error
 	lines  []rawLine // the metadata card, then the body, built once it is read
 	isJSON bool
 	built  bool
@@ -37,6 +39,9 @@ type rawLine struct {
 }
 
 func newRawPage(r storage.Record) *rawPage { return &rawPage{record: r} }
+
+// opened is the page with the command that reads its body.
+func (p *rawPage) opened(a *App) (page, tea.Cmd) { return p, readRaw(a.opts.Store, p.record.Seq) }
 
 func (p *rawPage) crumb() string             { return fmt.Sprintf("raw %d", p.record.Seq) }
 func (p *rawPage) rows() *table              { return nil }
@@ -56,10 +61,10 @@ func (p *rawPage) errorLine() (line, col int) {
 
 // build splits the body into lines once it has been read. JSON is
 // re-indented, which keeps every number exactly as sent.
-func (p *rawPage) build(d decoded) {
+func (p *rawPage) build() {
 	p.built = true
-	body := d.body
-	if d.payload != nil {
+	body := p.body
+	if !p.rejected() {
 		var out bytes.Buffer
 		if err := json.Indent(&out, body, "", "  "); err == nil {
 			body = out.Bytes()
@@ -84,8 +89,10 @@ func (p *rawPage) build(d decoded) {
 
 func (p *rawPage) view(a *App, width, height int) string {
 	st := &a.styles
-	d, ok := a.cache[p.record.Seq]
-	if !ok {
+	switch {
+	case p.err != nil:
+		return st.Bad.Render(clean(fmt.Sprintf("Could not read delivery %d: %v", p.record.Seq, p.err)))
+	case p.body == nil:
 		return a.spinner.View() + fmt.Sprintf(" Reading delivery %d…", p.record.Seq)
 	}
 	if !p.built {
@@ -96,7 +103,7 @@ func (p *rawPage) view(a *App, width, height int) string {
 			card = append(card, rawLine{text: l})
 		}
 		card = append(card, rawLine{})
-		p.build(d)
+		p.build()
 		p.lines = append(card, p.lines...)
 		if p.offset > 0 {
 			p.offset += len(card)
