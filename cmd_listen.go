@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ type listenCmd struct {
 	Addr     string   `default:"127.0.0.1:8080" env:"CLUSTR_EXPLORER_ADDR" help:"${addr}"`
 	DB       string   `name:"db" default:"./clustr-capture.db" env:"CLUSTR_EXPLORER_DB" help:"${db}"`
 	MaxBody  byteSize `default:"64MiB" env:"CLUSTR_EXPLORER_MAX_BODY" help:"${max_body}"`
+	Secret   string   `placeholder:"S" env:"CLUSTR_EXPLORER_SECRET" help:"${secret}"`
 	Headless bool     `help:"${headless}"`
 }
 
@@ -30,6 +32,9 @@ var listenHelp = map[string]string{
 	"db":       "Capture file to store deliveries in; created when missing.",
 	"max_body": "Largest body accepted once decompressed, as in 64MiB or 500MB.",
 	"headless": "Capture only, without the interface; one log line per delivery on stderr.",
+	"secret": "Accept only deliveries to /hooks/S or with the header " +
+		listener.SecretHeader + ": S; auto makes a random one. " +
+		"The environment variable keeps it out of the process list.",
 }
 
 // Run captures deliveries until the interface is left or, headless, until
@@ -40,6 +45,11 @@ func (c *listenCmd) Run(env *runEnv) error {
 		return err
 	}
 	defer closeLog()
+
+	secret, err := c.secret()
+	if err != nil {
+		return err
+	}
 
 	// The address is bound first, so that a taken port or a bad --addr
 	// leaves no new capture file behind.
@@ -65,22 +75,31 @@ func (c *listenCmd) Run(env *runEnv) error {
 	}
 	defer store.Close()
 
-	server := listener.New(store, listener.Options{
-		MaxBody: int64(c.MaxBody),
-		Logger:  logger,
-		Version: version,
-	}).Serve(ln)
+	l := listener.New(store, listener.Options{
+		MaxBody:       int64(c.MaxBody),
+		Logger:        logger,
+		Version:       version,
+		Secret:        secret,
+		SnapshotToken: listener.NewToken(),
+	})
+	server := l.Serve(ln)
+	live := c.announce(server, l, logger)
 
 	if c.Headless {
-		err = c.capture(env, server, logger)
+		err = c.capture(env, server, hookURL(server, secret), logger)
 	} else {
-		err = c.browse(env, store, server, logger)
+		err = c.browse(env, store, server, l, hookURL(server, secret), logger)
 	}
 
 	// The listener stops before the store closes, so that every delivery
-	// it has acknowledged is in the file and none is cut off half-written.
+	// it has acknowledged is in the file and none is cut off half-written;
+	// the sidecar goes while the lock is still held, so that it never
+	// describes another process's capture.
 	if stopErr := stop(server); err == nil {
 		err = stopErr
+	}
+	if removeErr := listener.RemoveLive(c.DB, live); removeErr != nil {
+		logger.Warn("the sidecar file was left behind", "err", removeErr)
 	}
 	if closeErr := store.Close(); err == nil {
 		err = closeErr
@@ -91,12 +110,47 @@ func (c *listenCmd) Run(env *runEnv) error {
 	return err
 }
 
+// secret returns the secret that deliveries must carry, "" for none.
+func (c *listenCmd) secret() (string, error) {
+	switch c.Secret {
+	case "":
+		return "", nil
+	case "auto":
+		return listener.NewSecret(), nil
+	}
+	if err := listener.CheckSecret(c.Secret); err != nil {
+		return "", fmt.Errorf("%w; check --secret or CLUSTR_EXPLORER_SECRET", err)
+	}
+	return c.Secret, nil
+}
+
+// hookURL is the URL to give Clustr: the listener's, with the secret's path
+// when there is one.
+func hookURL(server *listener.Server, secret string) string {
+	if secret == "" {
+		return server.URL()
+	}
+	return server.URL() + strings.TrimPrefix(listener.HookPath(secret), "/")
+}
+
+// announce writes the sidecar file that lets open --snapshot find the
+// capture. A capture without one still captures; only snapshots are lost.
+func (c *listenCmd) announce(server *listener.Server, l *listener.Listener,
+	logger *slog.Logger) listener.Live {
+	live := listener.NewLive(server, l.SnapshotToken())
+	if err := listener.WriteLive(c.DB, live); err != nil {
+		logger.Warn("snapshots of this capture cannot be taken", "err", err)
+	}
+	return live
+}
+
 // capture runs headless until the program is interrupted or the listener
 // fails.
-func (c *listenCmd) capture(env *runEnv, server *listener.Server, logger *slog.Logger) error {
+func (c *listenCmd) capture(env *runEnv, server *listener.Server, url string,
+	logger *slog.Logger) error {
 	fmt.Fprintf(env.stdout, "Listening on %s; capturing into %s. Stop with Ctrl-C.\n",
-		server.URL(), c.DB)
-	logger.Info("listening", "url", server.URL(), "db", c.DB,
+		url, c.DB)
+	logger.Info("listening", "url", url, "db", c.DB,
 		"max_body", int64(c.MaxBody), "version", version)
 
 	select {
@@ -110,7 +164,7 @@ func (c *listenCmd) capture(env *runEnv, server *listener.Server, logger *slog.L
 
 // browse runs the interface over the live capture until the user leaves it.
 func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.Server,
-	logger *slog.Logger) error {
+	l *listener.Listener, url string, logger *slog.Logger) error {
 	// A listener that fails ends the interface, which cannot show live
 	// deliveries without it.
 	ctx, cancel := context.WithCancelCause(env.ctx)
@@ -121,16 +175,19 @@ func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.S
 		}
 	}()
 
-	url := server.URL()
+	logger.Info("listening", "url", url, "db", c.DB,
+		"max_body", int64(c.MaxBody), "version", version)
 	err := runInterface(ctx, interfaceOptions{
-		Store:     store,
-		ListenURL: url,
+		Store:        store,
+		ListenURL:    url,
+		Unauthorized: l.Unauthorized,
 		SendSamples: func(ctx context.Context) error {
 			return sendSamples(ctx, url, builtinSamples(), nil)
 		},
 		Logger: logger,
 	})
-	if cause := context.Cause(ctx); err == nil && cause != nil && !errors.Is(cause, context.Canceled) {
+	cause := context.Cause(ctx)
+	if err == nil && cause != nil && !errors.Is(cause, context.Canceled) {
 		err = cause
 	}
 	return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -113,6 +114,85 @@ func TestListenFileInUse(t *testing.T) {
 	}
 }
 
+// TestListenSecret runs the built binary with a secret made for it, and
+// checks that the URL it prints, with the secret, is the one accepted, that
+// other POSTs are refused and logged, and that the secret is not stored.
+func TestListenSecret(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "capture.db")
+	cmd := exec.Command(binary(t), "listen", "--headless", "--addr", "127.0.0.1:0", "--db", db)
+	cmd.Env = append(os.Environ(), "CLUSTR_EXPLORER_SECRET=auto")
+	p := startProcess(t, cmd)
+	m := p.firstLine(t, regexp.MustCompile(
+		`^Listening on ((http://127\.0\.0\.1:\d+/)hooks/([A-Za-z0-9_-]{22})); capturing into `))
+	hook, base, secret := m[1], m[2], m[3]
+
+	body := readFixture(t, "doc-completed.json")
+	for _, tc := range []struct {
+		url  string
+		code int
+	}{
+		{hook, http.StatusOK},
+		{base, http.StatusUnauthorized},
+		{base + "hooks/clustr", http.StatusUnauthorized},
+	} {
+		resp, err := http.Post(tc.url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("post: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("POST %s: %d, want %d", tc.url, resp.StatusCode, tc.code)
+		}
+	}
+
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if status := p.wait(t); status != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s", status, p.stderr.String())
+	}
+	stderr := p.stderr.String()
+	if !strings.Contains(stderr, "msg=listening url="+hook+" ") ||
+		strings.Count(stderr, `msg="delivery refused: no secret"`) != 2 ||
+		!strings.Contains(stderr, "path=/hooks/[secret] ") {
+		t.Errorf("the log lacks the URL, the refusals or the redacted path:\n%s", stderr)
+	}
+
+	store, err := storage.Open(db, storage.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open the capture: %v", err)
+	}
+	defer store.Close()
+	records, err := store.Records()
+	if err != nil || len(records) != 1 || records[0].Request.Path != "/hooks/[secret]" {
+		t.Fatalf("the capture holds %+v (%v), want the one delivery, its path redacted",
+			records, err)
+	}
+	if strings.Contains(fmt.Sprint(records[0]), secret) {
+		t.Errorf("the stored record holds the secret: %+v", records[0])
+	}
+}
+
+// TestListenBadSecret checks that a secret that cannot be used is refused
+// before anything is created.
+func TestListenBadSecret(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "capture.db")
+	for secret, want := range map[string]string{
+		"short": "the secret is 5 characters long; give at least 16, or auto for a random one; " +
+			"check --secret or CLUSTR_EXPLORER_SECRET",
+		"a/secret/with/slashes": `the secret holds "/", which a URL path would have to escape`,
+	} {
+		r := runCLI(t, "listen", "--headless", "--addr", "127.0.0.1:0", "--db", db,
+			"--secret", secret)
+		if r.status != 1 || strings.Count(r.stderr, "\n") != 1 ||
+			!strings.Contains(r.stderr, want) {
+			t.Errorf("--secret %s: status %d, stderr %q; want 1 and %q", secret, r.status,
+				r.stderr, want)
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("a refused secret left the capture file %s behind", db)
+	}
+}
+
 // process is a running clustr-explorer whose output the test reads.
 type process struct {
 	cmd    *exec.Cmd
@@ -158,18 +238,25 @@ func startProcess(t *testing.T, cmd *exec.Cmd) *process {
 // url waits for the line that says where to send, and returns the URL.
 func (p *process) url(t *testing.T) string {
 	t.Helper()
-	listening := regexp.MustCompile(`^Listening on (http://127\.0\.0\.1:\d+/); capturing into `)
+	return p.firstLine(t, regexp.MustCompile(
+		`^Listening on (http://127\.0\.0\.1:\d+/); capturing into `))[1]
+}
+
+// firstLine waits for the first line on stdout and returns its submatches
+// of pattern, failing the test when it does not match.
+func (p *process) firstLine(t *testing.T, pattern *regexp.Regexp) []string {
+	t.Helper()
 	select {
 	case line := <-p.lines:
-		m := listening.FindStringSubmatch(line)
+		m := pattern.FindStringSubmatch(line)
 		if m == nil {
-			t.Fatalf("first line %q does not give the URL", line)
+			t.Fatalf("first line %q does not match %s", line, pattern)
 		}
-		return m[1]
+		return m
 	case <-time.After(10 * time.Second):
-		t.Fatalf("no URL printed within 10s; stderr:\n%s", p.stderr.String())
+		t.Fatalf("nothing printed within 10s; stderr:\n%s", p.stderr.String())
 	}
-	return ""
+	return nil
 }
 
 // wait waits for the process to end and returns its exit status.

@@ -11,9 +11,11 @@ import (
 // stdout or stderr while it runs: logs go to the --log file.
 func runInterface(ctx context.Context, opts interfaceOptions) error {
 	return ui.Run(ctx, ui.Options{
-		Store:       opts.Store,
-		ListenURL:   opts.ListenURL,
-		SendSamples: opts.SendSamples,
-		Logger:      opts.Logger,
+		Store:        opts.Store,
+		ListenURL:    opts.ListenURL,
+		SendSamples:  opts.SendSamples,
+		Unauthorized: opts.Unauthorized,
+		SnapshotOf:   opts.SnapshotOf,
+		Logger:       opts.Logger,
 	})
 }

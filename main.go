@@ -6,10 +6,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -31,9 +29,19 @@ type interfaceOptions struct {
 	// Store is the capture file to show, live or read-only.
 	Store *storage.Store
 
-	// ListenURL is where senders deliver, as in http://127.0.0.1:8080/;
-	// empty when nothing is listening.
+	// ListenURL is where senders deliver, as in http://127.0.0.1:8080/, or
+	// http://127.0.0.1:8080/hooks/SECRET with --secret; empty when nothing
+	// is listening.
 	ListenURL string
+
+	// Unauthorized counts the requests the listener refused for want of
+	// the secret; nil when nothing is listening.
+	Unauthorized func() uint64
+
+	// SnapshotOf is the capture file that Store is a snapshot of, taken
+	// from the clustr-explorer capturing into it; empty when Store is the
+	// capture file itself.
+	SnapshotOf string
 
 	// SendSamples posts the built-in samples to the listener; nil when
 	// nothing is listening.
@@ -136,7 +144,7 @@ func helpVars() kong.Vars {
 		"log":     "Append log lines to FILE.",
 		"listen":  "Capture deliveries and browse them live; the default command.",
 	}
-	for _, texts := range []map[string]string{listenHelp, exportHelp, sendHelp} {
+	for _, texts := range []map[string]string{listenHelp, openHelp, exportHelp, sendHelp} {
 		for name, text := range texts {
 			vars[name] = text
 		}
@@ -166,38 +174,6 @@ func (e *runEnv) logger(toStderr bool) (*slog.Logger, func(), error) {
 		}
 	}
 	return slog.New(slog.NewTextHandler(out, nil)), closeLog, nil
-}
-
-// openCmd is `clustr-explorer open FILE`.
-type openCmd struct {
-	File string `arg:"" placeholder:"FILE" help:"Capture file to browse."`
-}
-
-// Run shows a saved capture in the interface without touching the file.
-func (c *openCmd) Run(env *runEnv) error {
-	logger, closeLog, err := env.logger(false)
-	if err != nil {
-		return err
-	}
-	defer closeLog()
-
-	store, err := openReadOnly(c.File)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-
-	return runInterface(env.ctx, interfaceOptions{Store: store, Logger: logger})
-}
-
-// openReadOnly opens a capture file for reading, with advice when it is
-// missing.
-func openReadOnly(path string) (*storage.Store, error) {
-	store, err := storage.Open(path, storage.Options{ReadOnly: true})
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w; give the path of a file written by clustr-explorer listen", err)
-	}
-	return store, err
 }
 
 // byteSize is a size given on the command line: a number of bytes, or a

@@ -166,6 +166,7 @@ func TestEnvironment(t *testing.T) {
 	t.Setenv("CLUSTR_EXPLORER_ADDR", "127.0.0.1:7777")
 	t.Setenv("CLUSTR_EXPLORER_DB", "env.db")
 	t.Setenv("CLUSTR_EXPLORER_MAX_BODY", "500MB")
+	t.Setenv("CLUSTR_EXPLORER_SECRET", "from-the-environment")
 
 	var c cli
 	parser, err := newParser(&c, &bytes.Buffer{}, &bytes.Buffer{})
@@ -176,7 +177,7 @@ func TestEnvironment(t *testing.T) {
 		t.Fatalf("parse: %v", err)
 	}
 	if c.Listen.Addr != "127.0.0.1:7777" || c.Listen.DB != "env.db" ||
-		c.Listen.MaxBody != 500_000_000 {
+		c.Listen.MaxBody != 500_000_000 || c.Listen.Secret != "from-the-environment" {
 		t.Errorf("parsed %+v from the environment", c.Listen)
 	}
 }
@@ -225,20 +226,6 @@ func TestPortInUse(t *testing.T) {
 	}
 	if _, err := os.Stat(db); err == nil {
 		t.Errorf("a failed start left the capture file %s behind", db)
-	}
-}
-
-// TestOpenMissing checks that open names a missing file and what to give.
-func TestOpenMissing(t *testing.T) {
-	missing := filepath.Join(t.TempDir(), "nope.db")
-
-	r := runCLI(t, "open", missing)
-	if r.status != 1 || !strings.Contains(r.stderr, missing+": no such file") ||
-		strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("open a missing file: status %d, stderr %q", r.status, r.stderr)
-	}
-	if _, err := os.Stat(missing); err == nil {
-		t.Errorf("open created %s", missing)
 	}
 }
 

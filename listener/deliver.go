@@ -17,26 +17,29 @@ import (
 func (l *Listener) deliver(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := storage.Record{ReceivedAt: start, Request: requestOf(r)}
+	path := l.redact(r, &rec.Request)
 
-	b, err := readBody(r.Body, r.ContentLength, rec.Request.ContentEncoding, l.opts.MaxBody)
+	progress := l.newProgressReader(w, r)
+	b, err := readBody(progress, r.ContentLength, rec.Request.ContentEncoding, l.opts.MaxBody)
 	if err != nil {
-		l.log.Warn("delivery not read", "remote", r.RemoteAddr, "path", r.URL.Path,
-			"duration", time.Since(start), "err", err)
-		writeJSON(w, http.StatusBadRequest, refusal{Error: err.Error()})
+		l.notRead(w, r, path, progress.slowBody(err), err, start)
 		return
 	}
 	rec.Request.WireSize = b.wireSize
 	rec.Truncated = b.tooLarge
+	if b.tooLarge {
+		// The rest of the body is not read; a connection that still holds
+		// it cannot carry another request.
+		l.refuseUnread(w, r)
+	}
 
 	code, answer := l.judge(b, &rec)
 
 	stored, err := l.store.Append(rec, b.data)
 	if err != nil {
-		l.log.Error("delivery not stored", "remote", r.RemoteAddr, "path", r.URL.Path,
+		l.log.Error("delivery not stored", "remote", r.RemoteAddr, "path", path,
 			"bytes", b.size, "duration", time.Since(start), "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, refusal{
-			Error: "the delivery could not be stored: " + err.Error() + "; retry later",
-		})
+		writeJSON(w, http.StatusServiceUnavailable, refusal{Error: notStoredReason(err)})
 		return
 	}
 
@@ -49,8 +52,41 @@ func (l *Listener) deliver(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, answer)
 
 	l.log.Info("delivery", "seq", stored.Seq, "status", rec.Status, "code", code,
-		"remote", r.RemoteAddr, "bytes", b.size, "path", r.URL.Path,
+		"remote", r.RemoteAddr, "bytes", b.size, "path", path,
 		"duration", time.Since(start).Round(time.Microsecond))
+}
+
+// notRead answers a body that could not be read to its end: 408 when it
+// was too slow, 400 when the connection failed. Nothing of it is stored: a
+// part of a body is no use to the user, and the sender sends it again.
+func (l *Listener) notRead(w http.ResponseWriter, r *http.Request, path string,
+	slow *slowBodyError, err error, start time.Time) {
+	// Whatever is left of the body is still on the connection.
+	w.Header().Set("Connection", "close")
+
+	if slow != nil {
+		l.log.Warn("delivery cut off", "remote", r.RemoteAddr, "path", path,
+			"bytes", slow.read, "duration", time.Since(start), "reason", slow.Error())
+		writeJSON(w, http.StatusRequestTimeout, refusal{Error: slow.Error()})
+		return
+	}
+	l.log.Warn("delivery not read", "remote", r.RemoteAddr, "path", path,
+		"duration", time.Since(start), "err", err)
+	writeJSON(w, http.StatusBadRequest, refusal{Error: err.Error()})
+}
+
+// notStoredReason is what a sender is told of a failed write. It names the
+// kind of failure but not the file, whose path is none of a sender's
+// business; the log has the whole error.
+func notStoredReason(err error) string {
+	what := "the capture file could not be written"
+	switch {
+	case errors.Is(err, storage.ErrClosed):
+		what = "the capture file is closed"
+	case errors.Is(err, storage.ErrFull):
+		what = "the capture file is full"
+	}
+	return "the delivery was not stored: " + what + "; retry later"
 }
 
 // judge decides what a body is: it fills the record's digest and returns
@@ -76,7 +112,9 @@ func (l *Listener) judge(b *body, rec *storage.Record) (int, any) {
 		return code, &refusal{Error: b.codingErr.Error()}
 	}
 
-	payload, err := model.Decode(b.data)
+	// The summary record needs counts, not the payload: one pass that keeps
+	// no client or opportunity answers a delivery of 10,000 clients sooner.
+	digest, err := model.Summarize(b.data)
 	if err != nil {
 		rec.Digest = model.RejectedDigest(err)
 		answer := &refusal{Error: err.Error()}
@@ -87,7 +125,7 @@ func (l *Listener) judge(b *body, rec *storage.Record) (int, any) {
 		return http.StatusBadRequest, answer
 	}
 
-	rec.Digest = payload.Digest()
+	rec.Digest = digest
 	warnings := rec.Warnings
 	if warnings == nil {
 		warnings = []string{}

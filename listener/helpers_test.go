@@ -22,16 +22,17 @@ const fixtures = "../testdata/fixtures"
 
 // capture is a real listener on a loopback port over a real capture file.
 type capture struct {
-	store  *storage.Store
-	server *listener.Server
-	url    string
-	path   string
-	log    *syncBuffer
+	store    *storage.Store
+	listener *listener.Listener
+	server   *listener.Server
+	url      string
+	path     string
+	log      *syncBuffer
 }
 
 // startCapture opens a capture file in a temporary directory and serves a
 // listener on it; both are stopped when the test ends.
-func startCapture(t *testing.T, opts listener.Options) *capture {
+func startCapture(t testing.TB, opts listener.Options) *capture {
 	t.Helper()
 
 	path := filepath.Join(t.TempDir(), "capture.db")
@@ -44,7 +45,8 @@ func startCapture(t *testing.T, opts listener.Options) *capture {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	}
-	server, err := listener.New(store, opts).Listen("127.0.0.1:0")
+	l := listener.New(store, opts)
+	server, err := l.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
@@ -59,7 +61,8 @@ func startCapture(t *testing.T, opts listener.Options) *capture {
 			t.Errorf("close store: %v", err)
 		}
 	})
-	return &capture{store: store, server: server, url: server.URL(), path: path, log: logs}
+	return &capture{store: store, listener: l, server: server, url: server.URL(), path: path,
+		log: logs}
 }
 
 // answer is what the sender of a request sees.
@@ -150,4 +153,17 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// logger logs as text into w.
+func logger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// stopServer shuts a server down, waiting for the deliveries in flight.
+func stopServer(t *testing.T, server *listener.Server) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := server.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
 }

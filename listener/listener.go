@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/clustr/clustr-explorer/storage"
@@ -21,12 +22,17 @@ const DefaultMaxBody int64 = 64 << 20
 const (
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultIdleTimeout       = 2 * time.Minute
 
-	// DefaultReadTimeout covers the whole request. It is generous because a
-	// batch of thousands of clients is hundreds of megabytes sent over
-	// a tunnel.
-	DefaultReadTimeout = 5 * time.Minute
-	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultBodyIdleTimeout is how long a body may send nothing before it
+	// is cut off. A sender that is still sending is never cut off by it,
+	// however slow its tunnel.
+	DefaultBodyIdleTimeout = 30 * time.Second
+
+	// DefaultBodyTimeout caps the reading of one body however steadily it
+	// trickles in. It is generous because a batch of thousands of clients
+	// is hundreds of megabytes sent over a tunnel.
+	DefaultBodyTimeout = 10 * time.Minute
 )
 
 // Options tunes a Listener. The zero value is usable.
@@ -41,9 +47,21 @@ type Options struct {
 	// Version is reported by the status page.
 	Version string
 
+	// Secret, when set, is what a delivery must show to be accepted: a
+	// POST to /hooks/Secret or one with the header SecretHeader. Any other
+	// POST is answered 401, counted and not stored. Empty accepts every
+	// POST, as a listener that only loopback can reach may.
+	Secret string
+
+	// SnapshotToken, when set, lets GET /_snapshot with the header
+	// "Authorization: Bearer SnapshotToken" download a consistent copy of
+	// the capture. Empty leaves /_snapshot an ordinary webhook path.
+	SnapshotToken string
+
 	// The server's limits; each zero field takes the Default of its name.
 	ReadHeaderTimeout time.Duration
-	ReadTimeout       time.Duration
+	BodyIdleTimeout   time.Duration
+	BodyTimeout       time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
 }
@@ -62,8 +80,11 @@ func (o Options) withDefaults() Options {
 	if o.ReadHeaderTimeout <= 0 {
 		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
 	}
-	if o.ReadTimeout <= 0 {
-		o.ReadTimeout = DefaultReadTimeout
+	if o.BodyIdleTimeout <= 0 {
+		o.BodyIdleTimeout = DefaultBodyIdleTimeout
+	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
 	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = DefaultIdleTimeout
@@ -79,49 +100,81 @@ type Listener struct {
 	store *storage.Store
 	opts  Options
 	log   *slog.Logger
+
+	// secret and snapshotToken are the SHA-256 of Options.Secret and
+	// Options.SnapshotToken, so that comparing them takes the same time
+	// whatever the length of what a request offers.
+	secret        *digest
+	snapshotToken *digest
+
+	unauthorized atomic.Uint64
 }
 
 // New returns a Listener that writes every delivery into store.
 func New(store *storage.Store, opts Options) *Listener {
 	opts = opts.withDefaults()
-	return &Listener{store: store, opts: opts, log: opts.Logger}
+	return &Listener{
+		store:         store,
+		opts:          opts,
+		log:           opts.Logger,
+		secret:        digestOf(opts.Secret),
+		snapshotToken: digestOf(opts.SnapshotToken),
+	}
 }
+
+// Unauthorized returns how many requests have been refused for want of the
+// secret or the snapshot token since the Listener was made.
+func (l *Listener) Unauthorized() uint64 { return l.unauthorized.Load() }
 
 // Paths with a meaning of their own; every other path is a webhook path.
 const (
-	rootPath   = "/"
-	healthPath = "/healthz"
+	rootPath     = "/"
+	healthPath   = "/healthz"
+	snapshotPath = "/_snapshot"
 )
 
 // ServeHTTP routes a request: POST is a delivery anywhere but the health
-// path, GET and HEAD of the root and health paths show the status, and
-// anything else is refused with the methods that would have worked.
+// path, GET and HEAD of the root and health paths show the status, GET of
+// the snapshot path downloads the capture when a token is set, and anything
+// else is refused with the methods that would have worked.
 func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Nothing after the headers may wait on the sender for ever, not even
+	// the server draining a body that the handler never read.
+	setReadDeadline(http.NewResponseController(w), time.Now().Add(l.opts.BodyIdleTimeout))
+
 	path := r.URL.Path
 	readable := r.Method == http.MethodGet || r.Method == http.MethodHead
 
 	switch {
+	case path == snapshotPath && l.snapshotToken != nil:
+		l.snapshot(w, r)
+	case r.Method == http.MethodPost && !l.authorized(r):
+		l.refuseUnauthorized(w, r)
 	case path == healthPath && readable, path == rootPath && readable:
 		l.status(w)
 	case path == healthPath:
+		l.refuseUnread(w, r)
 		methodNotAllowed(w, "GET, HEAD")
 	case r.Method == http.MethodPost:
 		l.deliver(w, r)
 	case path == rootPath:
+		l.refuseUnread(w, r)
 		methodNotAllowed(w, "GET, HEAD, POST")
 	default:
+		l.refuseUnread(w, r)
 		methodNotAllowed(w, "POST")
 	}
 }
 
 // status answers with the application, its version and the number of
 // deliveries stored, so that a sender or a tunnel can be checked by hand.
+// It is open to anyone, so it tells nothing more.
 func (l *Listener) status(w http.ResponseWriter) {
 	count, err := l.store.Count()
 	if err != nil {
 		l.log.Error("status: counting deliveries failed", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, refusal{
-			Error: "the capture file cannot be read: " + err.Error(),
+			Error: "the capture file cannot be read; see the listener's log",
 		})
 		return
 	}
@@ -134,17 +187,22 @@ func (l *Listener) status(w http.ResponseWriter) {
 	})
 }
 
-// Server returns an http.Server for the Listener with its limits set.
+// Server returns an http.Server for the Listener with its limits set. The
+// server has no ReadTimeout: the handler sets a deadline on each body that
+// moves on as bytes arrive, within BodyTimeout.
 func (l *Listener) Server() *http.Server {
 	return &http.Server{
 		Handler:           l,
 		ReadHeaderTimeout: l.opts.ReadHeaderTimeout,
-		ReadTimeout:       l.opts.ReadTimeout,
 		// The write deadline starts when the headers are read, so it must
-		// outlast reading the body and the commit.
-		WriteTimeout:   l.opts.ReadTimeout + time.Minute,
+		// outlast reading the body and the commit. A snapshot moves it on
+		// as it is written.
+		WriteTimeout:   l.opts.BodyTimeout + time.Minute,
 		IdleTimeout:    l.opts.IdleTimeout,
 		MaxHeaderBytes: l.opts.MaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(l.log.Handler(), slog.LevelWarn),
 	}
 }
+
+// SnapshotToken returns the token that GET /_snapshot needs, "" for none.
+func (l *Listener) SnapshotToken() string { return l.opts.SnapshotToken }

@@ -39,6 +39,10 @@ type Options struct {
 	// or missing secret; nil when there is no listener or no secret.
 	Unauthorized func() uint64
 
+	// SnapshotOf is the capture file that Store is a copy of, taken from
+	// the clustr-explorer capturing into it; empty when Store is the file.
+	SnapshotOf string
+
 	// ExportDir is where exports of the screen are written; empty for the
 	// working directory.
 	ExportDir string
@@ -481,8 +485,12 @@ func (a *App) status(width int) string {
 	} else {
 		parts = append(parts, st.StatusKey.Render("read-only"))
 	}
+	capture := "capture " + filepath.Base(a.opts.Store.Path())
+	if a.opts.SnapshotOf != "" {
+		capture = "snapshot of " + filepath.Base(a.opts.SnapshotOf)
+	}
 	parts = append(parts,
-		st.StatusBar.Render("capture "+filepath.Base(a.opts.Store.Path())),
+		st.StatusBar.Render(capture),
 		st.StatusBar.Render(plural(a.catalog.count, "delivery", "deliveries")))
 	if n := len(a.fresh); n > 0 {
 		parts = append(parts, st.StatusKey.Render(fmt.Sprintf("%d new", n)))
