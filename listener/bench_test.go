@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clustr/clustr-explorer/generate"
 	"github.com/clustr/clustr-explorer/listener"
 )
 
@@ -48,5 +49,22 @@ func BenchmarkDeliveries(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
 		})
+	}
+}
+
+// BenchmarkDeliver10000Clients measures receiving, storing durably and
+// acknowledging one delivery of the design's reference size: 10,000
+// clients, about 150,000 opportunities with full history, some 175 MB.
+func BenchmarkDeliver10000Clients(b *testing.B) {
+	body := generate.Payload(generate.Options{Clients: 10_000, Opportunities: 15, History: 3, Seed: 1})
+	c := startCapture(b, listener.Options{MaxBody: 512 << 20})
+	client := senderClient(b, 1)
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for range b.N {
+		code, seq, err := deliverOne(client, c.url, body)
+		if err != nil || code != http.StatusOK || seq == 0 {
+			b.Fatalf("answered %d (seq %d): %v", code, seq, err)
+		}
 	}
 }

@@ -135,9 +135,12 @@ func readBody(r io.Reader, contentLength int64, coding string, limit int64) (*bo
 func readCapped(r io.Reader, limit, sizeHint int64) (data []byte, over bool, err error) {
 	keep := max(limit+1, PrefixSize)
 
+	// Room for the declared size and the little ReadFrom wants free before
+	// each read: without it, a body of exactly the declared size would
+	// double the buffer at its last byte, a copy of 176 MB for a large one.
 	var buf bytes.Buffer
 	if sizeHint > 0 {
-		buf.Grow(int(min(sizeHint, keep)))
+		buf.Grow(int(min(sizeHint+bytes.MinRead, keep)))
 	}
 	_, err = buf.ReadFrom(io.LimitReader(r, keep))
 
