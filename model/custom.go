@@ -50,6 +50,10 @@ func Fields(raw json.RawMessage) []Field {
 
 func valueText(v jsontext.Value) string {
 	if v.Kind() == '"' {
+		// Most strings carry no escape: their text is between the quotes.
+		if inner := v[1 : len(v)-1]; bytes.IndexByte(inner, '\\') < 0 {
+			return string(inner)
+		}
 		var s string
 		if err := json.Unmarshal(v, &s); err == nil {
 			return s
@@ -60,6 +64,9 @@ func valueText(v jsontext.Value) string {
 
 // compact removes insignificant white space without touching numbers.
 func compact(raw []byte) string {
+	if bytes.IndexAny(raw, " \t\r\n") < 0 {
+		return string(raw)
+	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, raw); err != nil {
 		return strings.TrimSpace(string(raw))

@@ -15,6 +15,18 @@ import (
 type batchesPage struct {
 	table table
 	keys  []string // batch key of each row, to keep the cursor on its batch
+
+	// built keeps each batch's cells, so that a live arrival rebuilds only
+	// the row of its batch rather than ten thousand of them.
+	built map[string]builtRow
+}
+
+// builtRow is the cells of a batch's row as of its latest delivery.
+type builtRow struct {
+	seq        uint64
+	fresh      bool
+	deliveries int
+	cells      []string
 }
 
 func newBatchesPage() *batchesPage {
@@ -61,8 +73,19 @@ func (p *batchesPage) refresh(a *App) {
 	meta := make([]rowMeta, 0, len(batches))
 	p.keys = p.keys[:0]
 	cursor := 0
+	if p.built == nil {
+		p.built = make(map[string]builtRow, len(batches))
+	}
 	for i, b := range batches {
-		rows = append(rows, batchRow(b, a.fresh[b.key]))
+		fresh := a.fresh[b.key]
+		row, ok := p.built[b.key]
+		if !ok || row.seq != b.latest().Seq || row.fresh != fresh ||
+			row.deliveries != len(b.deliveries) {
+			row = builtRow{seq: b.latest().Seq, fresh: fresh, deliveries: len(b.deliveries),
+				cells: batchRow(b, fresh)}
+			p.built[b.key] = row
+		}
+		rows = append(rows, row.cells)
 		marks = append(marks, a.fresh[b.key])
 		r := b.latest()
 		meta = append(meta, rowMeta{hasScore: r.HasScore, score: r.BestScore,

@@ -80,7 +80,7 @@ func (t *table) setRows(rows [][]string) {
 	for _, row := range rows {
 		for i, cell := range row {
 			if i < len(t.natural) {
-				t.natural[i] = max(t.natural[i], ansi.StringWidth(cell))
+				t.natural[i] = max(t.natural[i], width(cell))
 			}
 		}
 	}
@@ -642,22 +642,34 @@ func (t *table) rowAt(y int) (int, bool) {
 	return pos, true
 }
 
-// fit truncates s with an ellipsis or pads it so that it is exactly width
-// cells wide. Wide characters (CJK, emoji) count as two cells.
-func fit(s string, width int, right bool) string {
-	if width <= 0 {
+// fit truncates s with an ellipsis or pads it so that it is exactly cells
+// wide. Wide characters (CJK, emoji) count as two cells.
+func fit(s string, cells int, right bool) string {
+	if cells <= 0 {
 		return ""
 	}
-	w := ansi.StringWidth(s)
-	if w > width {
-		s = ansi.Truncate(s, width, "…")
+	w := width(s)
+	if w > cells {
+		s = ansi.Truncate(s, cells, "…")
 		w = ansi.StringWidth(s)
 	}
-	pad := strings.Repeat(" ", max(width-w, 0))
+	pad := strings.Repeat(" ", max(cells-w, 0))
 	if right {
 		return pad + s
 	}
 	return s + pad
+}
+
+// width is the number of cells s takes. Cells are cleaned text, so one
+// made of printable ASCII takes one cell a byte, which spares the grapheme
+// segmentation for most of them.
+func width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // fitLines cuts every line of s to width and keeps at most height lines, so
