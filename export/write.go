@@ -8,7 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/clustr/clustr-explorer/termtext"
 )
 
 // Write writes t to w in format f: CSV with a header row, JSON as one array
@@ -89,59 +90,10 @@ func guardFormula(s string) string {
 }
 
 // harmless makes text from a payload safe to print at a terminal, where a
-// CSV export to standard output lands: an escape sequence could clear the
-// screen, retitle the window or write the clipboard, and a carriage return
-// could overwrite what came before it. Control characters become their
-// printable look-alikes (ESC becomes ␛, CR becomes ␍), as the interface
-// shows them; tabs and newlines stay, since CSV quotes them and spreadsheets
-// show them. Bytes that are not UTF-8 become �, as JSON writes them.
-func harmless(s string) string {
-	if isHarmless(s) {
-		return s
-	}
-
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == '\t', r == '\n':
-			b.WriteRune(r)
-		case r < 0x20:
-			b.WriteRune(0x2400 + r) // the Control Pictures block mirrors C0
-		case r == 0x7f:
-			b.WriteRune('␡')
-		case r >= 0x80 && r < 0xa0:
-			// C1 controls have no picture; 0x9b is CSI on some terminals.
-			b.WriteRune(utf8.RuneError)
-		default:
-			b.WriteRune(r) // invalid UTF-8 decodes as utf8.RuneError already
-		}
-	}
-	return b.String()
-}
-
-// isHarmless reports whether harmless would leave s as it is, so that the
-// common case allocates nothing.
-func isHarmless(s string) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r < 0xa0 {
-			return false
-		}
-		i += size
-	}
-	return true
-}
+// CSV export to standard output lands: control characters become their
+// printable look-alikes, as the interface shows them, and tabs and newlines
+// stay, since CSV quotes them and spreadsheets show them.
+func harmless(s string) string { return termtext.Block(s) }
 
 func (t Table) writeJSON(w io.Writer) error {
 	if len(t.Rows) == 0 {
