@@ -12,10 +12,10 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/clustr/clustr-explorer/generate"
 	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/termtext"
 )
 
 // sendTimeout bounds one POST: the samples are small, so a listener that
@@ -204,13 +204,7 @@ func printable(answer []byte) string {
 		answer = answer[:maxAnswerShown]
 	}
 
-	line := strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return ' '
-		}
-		return r
-	}, string(answer))
-	line = strings.TrimSpace(line)
+	line := termtext.Line(strings.TrimSpace(string(answer)))
 	if cut {
 		line += "…"
 	}
