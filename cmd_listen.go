@@ -20,11 +20,14 @@ const shutdownGrace = 10 * time.Second
 // listenCmd is `clustr-explorer [listen] [--headless]`. Its help texts are
 // in listenHelp, since they would not fit on the lines of its tags.
 type listenCmd struct {
-	Addr     string   `default:"127.0.0.1:8080" env:"CLUSTR_EXPLORER_ADDR" help:"${addr}"`
-	DB       string   `name:"db" default:"./clustr-capture.db" env:"CLUSTR_EXPLORER_DB" help:"${db}"`
-	MaxBody  byteSize `default:"64MiB" env:"CLUSTR_EXPLORER_MAX_BODY" help:"${max_body}"`
-	Secret   string   `placeholder:"S" env:"CLUSTR_EXPLORER_SECRET" help:"${secret}"`
-	Headless bool     `help:"${headless}"`
+	Addr    string   `default:"127.0.0.1:8080" env:"CLUSTR_EXPLORER_ADDR" help:"${addr}"`
+	DB      string   `name:"db" default:"./clustr-capture.db" env:"CLUSTR_EXPLORER_DB" help:"${db}"`
+	MaxBody byteSize `default:"64MiB" env:"CLUSTR_EXPLORER_MAX_BODY" help:"${max_body}"`
+	Secret  string   `placeholder:"S" env:"CLUSTR_EXPLORER_SECRET" help:"${secret}"`
+
+	// resolvedSecret is the secret in force, made when Secret is "auto".
+	resolvedSecret string `kong:"-"`
+	Headless       bool   `help:"${headless}"`
 }
 
 var listenHelp = map[string]string{
@@ -47,6 +50,7 @@ func (c *listenCmd) Run(env *runEnv) error {
 	defer closeLog()
 
 	secret, err := c.secret()
+	c.resolvedSecret = secret
 	if err != nil {
 		return err
 	}
@@ -144,13 +148,22 @@ func (c *listenCmd) announce(server *listener.Server, l *listener.Listener,
 	return live
 }
 
+// loggedURL is the listen URL as the log shows it: without the secret, so
+// that a log file can be shared. The terminal shows the URL whole.
+func (c *listenCmd) loggedURL(url string) string {
+	if c.resolvedSecret == "" {
+		return url
+	}
+	return strings.ReplaceAll(url, c.resolvedSecret, "[secret]")
+}
+
 // capture runs headless until the program is interrupted or the listener
 // fails.
 func (c *listenCmd) capture(env *runEnv, server *listener.Server, url string,
 	logger *slog.Logger) error {
 	fmt.Fprintf(env.stdout, "Listening on %s; capturing into %s. Stop with Ctrl-C.\n",
 		url, c.DB)
-	logger.Info("listening", "url", url, "db", c.DB,
+	logger.Info("listening", "url", c.loggedURL(url), "db", c.DB,
 		"max_body", int64(c.MaxBody), "version", version)
 
 	select {
@@ -175,7 +188,7 @@ func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.S
 		}
 	}()
 
-	logger.Info("listening", "url", url, "db", c.DB,
+	logger.Info("listening", "url", c.loggedURL(url), "db", c.DB,
 		"max_body", int64(c.MaxBody), "version", version)
 	err := runInterface(ctx, interfaceOptions{
 		Store:        store,

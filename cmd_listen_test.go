@@ -150,7 +150,8 @@ func TestListenSecret(t *testing.T) {
 		t.Fatalf("exit status %d; stderr:\n%s", status, p.stderr.String())
 	}
 	stderr := p.stderr.String()
-	if !strings.Contains(stderr, "msg=listening url="+hook+" ") ||
+	loggedHook := strings.ReplaceAll(hook, secret, "[secret]")
+	if !strings.Contains(stderr, "msg=listening url="+loggedHook+" ") || strings.Contains(stderr, secret) ||
 		strings.Count(stderr, `msg="delivery refused: no secret"`) != 2 ||
 		!strings.Contains(stderr, "path=/hooks/[secret] ") {
 		t.Errorf("the log lacks the URL, the refusals or the redacted path:\n%s", stderr)

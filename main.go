@@ -72,7 +72,10 @@ type runEnv struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP is a closed terminal window: it too must stop cleanly, so that
+	// the live file and any snapshot copy are removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM,
+		syscall.SIGHUP)
 	go func() {
 		// After the first signal, a second one ends the program at once.
 		<-ctx.Done()

@@ -24,8 +24,12 @@ const hooksPrefix = "/hooks/"
 const redacted = "[secret]"
 
 // minSecretLength keeps a chosen secret long enough that it cannot be
-// guessed through a public tunnel in any useful time.
-const minSecretLength = 16
+// guessed through a public tunnel in any useful time; maxSecretLength keeps
+// it short enough to fit the request line and headers the listener takes.
+const (
+	minSecretLength = 16
+	maxSecretLength = 256
+)
 
 // NewSecret returns a random secret of 22 URL-safe characters (128 bits),
 // for --secret auto.
@@ -42,6 +46,10 @@ func CheckSecret(secret string) error {
 	if len(secret) < minSecretLength {
 		return fmt.Errorf("the secret is %d characters long; give at least %d, "+
 			"or auto for a random one", len(secret), minSecretLength)
+	}
+	if len(secret) > maxSecretLength {
+		return fmt.Errorf("the secret is %d characters long; give at most %d, "+
+			"or auto for a random one", len(secret), maxSecretLength)
 	}
 	if i := strings.IndexFunc(secret, func(r rune) bool { return !urlSafe(r) }); i >= 0 {
 		return fmt.Errorf("the secret holds %q, which a URL path would have to escape; "+
@@ -104,8 +112,13 @@ func (l *Listener) byHeader(r *http.Request) bool {
 // logged so that the user sees a sender with the wrong URL, or a stranger.
 func (l *Listener) refuseUnauthorized(w http.ResponseWriter, r *http.Request) {
 	l.unauthorized.Add(1)
+	// A near miss (/hooks/SECRET/, //hooks/SECRET) holds the secret too.
+	path := r.URL.Path
+	if l.secretText != "" {
+		path = strings.ReplaceAll(path, l.secretText, redacted)
+	}
 	l.log.Warn("delivery refused: no secret", "remote", r.RemoteAddr,
-		"forwarded_for", r.Header.Get("X-Forwarded-For"), "path", r.URL.Path)
+		"forwarded_for", r.Header.Get("X-Forwarded-For"), "path", path)
 
 	l.refuseUnread(w, r)
 	writeJSON(w, http.StatusUnauthorized, refusal{

@@ -135,17 +135,45 @@ func readBody(r io.Reader, contentLength int64, coding string, limit int64) (*bo
 func readCapped(r io.Reader, limit, sizeHint int64) (data []byte, over bool, err error) {
 	keep := max(limit+1, PrefixSize)
 
-	// Room for the declared size and the little ReadFrom wants free before
-	// each read: without it, a body of exactly the declared size would
-	// double the buffer at its last byte, a copy of 176 MB for a large one.
-	var buf bytes.Buffer
-	if sizeHint > 0 {
-		buf.Grow(int(min(sizeHint+bytes.MinRead, keep)))
+	// The buffer grows with the bytes that arrive, never ahead of them: a
+	// declared Content-Length is only a promise, and trusting it up front
+	// would let a stranger claim 64 MiB with one byte sent. It doubles, but
+	// stops at the declared size (plus the byte that shows the end), so a
+	// body as long as it said is read without a last, wasted doubling.
+	// A liar gains at most four bytes of buffer for each byte sent.
+	r = io.LimitReader(r, keep)
+	buf := make([]byte, 0, min(64<<10, keep))
+	for {
+		if len(buf) == cap(buf) {
+			// Once a quarter of the declared size has arrived, the rest is
+			// taken at its word: one last buffer instead of two doublings.
+			next := int64(2 * cap(buf))
+			if sizeHint > int64(len(buf)) {
+				next = min(next, sizeHint+1)
+				if int64(len(buf))*4 >= sizeHint {
+					next = sizeHint + 1
+				}
+			}
+			grown := make([]byte, len(buf), min(next, keep))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, rerr := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+		if int64(len(buf)) >= keep {
+			break
+		}
 	}
-	_, err = buf.ReadFrom(io.LimitReader(r, keep))
 
-	over = int64(buf.Len()) > limit
-	return buf.Bytes(), over, err
+	over = int64(len(buf)) > limit
+	return buf, over, err
 }
 
 // prefix returns the part of a refused body that is kept.

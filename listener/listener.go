@@ -105,6 +105,7 @@ type Listener struct {
 	// Options.SnapshotToken, so that comparing them takes the same time
 	// whatever the length of what a request offers.
 	secret        *digest
+	secretText    string // only to take it out of what is logged
 	snapshotToken *digest
 
 	unauthorized atomic.Uint64
@@ -118,6 +119,7 @@ func New(store *storage.Store, opts Options) *Listener {
 		opts:          opts,
 		log:           opts.Logger,
 		secret:        digestOf(opts.Secret),
+		secretText:    opts.Secret,
 		snapshotToken: digestOf(opts.SnapshotToken),
 	}
 }

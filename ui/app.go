@@ -432,8 +432,11 @@ func (a *App) pageView(width, height int) string {
 
 	right := detailWidth(width)
 	left := width - right - 1
-	list := fitLines(top.view(a, left, height), left, height)
 	detail := fitLines(d.detail(a, right-1, height), right-1, height)
+	if detail == "" {
+		return top.view(a, width, height) // nothing selected: no pane
+	}
+	list := fitLines(top.view(a, left, height), left, height)
 	sep := strings.TrimSuffix(strings.Repeat(a.styles.Muted.Render("│")+"\n", max(height, 1)), "\n")
 	return lipgloss.JoinHorizontal(lipgloss.Top,
 		lipgloss.NewStyle().Width(left).Render(list), sep, " "+strings.ReplaceAll(detail, "\n", "\n "))

@@ -412,6 +412,7 @@ func TestBatchesCountRedeliveries(t *testing.T) {
 	store := capture(t, "doc-full-history.json", "doc-full-history.json", "doc-full-history.json")
 	tm := start(t, Options{Store: store}, 160, 30)
 	waitFor(t, tm, "batch_hist001", "retried   2 redeliveries of a body already received")
+	tm.Send(tea.WindowSizeMsg{Width: 140, Height: 30})
 	out := screen(t, tm)
 	row := ""
 	for _, l := range strings.Split(out, "\n") {
@@ -419,7 +420,7 @@ func TestBatchesCountRedeliveries(t *testing.T) {
 			row = l
 		}
 	}
-	if !strings.Contains(row, " 3↻2 ") {
+	if !strings.Contains(row, " 3↻ ") || !strings.Contains(row, "↻ 2 redeliveries") {
 		t.Errorf("the Batches row does not count 3 deliveries, 2 of them redeliveries: %q", row)
 	}
 
@@ -427,4 +428,11 @@ func TestBatchesCountRedeliveries(t *testing.T) {
 	waitFor(t, tm, "batch_hist001")
 	press(tm, "enter")
 	waitFor(t, tm, "3 of 3 in this batch", "the same body as delivery 1: the sender retried")
+}
+
+func TestEmptyPageTellsWhereTheSecretGoes(t *testing.T) {
+	tm := start(t, Options{Store: capture(t), ListenURL: "http://127.0.0.1:26104/hooks/s3cr3t-s3cr3t-s3cr3t",
+		SendSamples: func(context.Context) error { return nil }}, 160, 24)
+	waitFor(t, tm, "ngrok http 26104 and give Clustr the https URL it prints followed by "+
+		"/hooks/s3cr3t-s3cr3t-s3cr3t")
 }

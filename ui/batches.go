@@ -2,13 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/clustr/clustr-explorer/model"
-	"github.com/clustr/clustr-explorer/storage"
 )
 
 // batchesPage lists one row per batch, newest first, live.
@@ -119,7 +119,7 @@ func batchRow(b *batch, fresh bool) []string {
 	}
 	if r.Status == model.StatusRejected {
 		return []string{mark, statusBadge(r.Status), receivedAt(r.ReceivedAt), batchID, jobID,
-			deliveries(b), "", "", "", "", notes(r)}
+			deliveries(b), "", "", "", "", notes(b)}
 	}
 	return []string{
 		mark,
@@ -132,12 +132,13 @@ func batchRow(b *batch, fresh bool) []string {
 		fmt.Sprint(r.Opportunities),
 		fmt.Sprint(r.TargetOpportunities),
 		best,
-		notes(r),
+		notes(b),
 	}
 }
 
 // notes is the last column: why a delivery failed, else its custom fields.
-func notes(r storage.Record) string {
+func notes(b *batch) string {
+	r := b.latest()
 	switch {
 	case r.Status == model.StatusRejected:
 		return clean(strings.TrimPrefix(r.Reject, "not a JSON object: "))
@@ -155,14 +156,18 @@ func notes(r storage.Record) string {
 	if len(r.Warnings) > 0 {
 		parts = append([]string{"⚠ " + plural(len(r.Warnings), "warning", "warnings")}, parts...)
 	}
+	if n := b.redeliveries(); n > 0 {
+		parts = append([]string{fmt.Sprintf("↻ %s", plural(n, "redelivery", "redeliveries"))},
+			parts...)
+	}
 	return strings.Join(parts, " ")
 }
 
-// deliveries counts the deliveries of a batch and, after ↻, how many of
-// them were redeliveries of a body already received.
+// deliveries counts the deliveries of a batch, marked ↻ when some of them
+// were redeliveries of a body already received; the notes say how many.
 func deliveries(b *batch) string {
-	if n := b.redeliveries(); n > 0 {
-		return fmt.Sprintf("%d↻%d", len(b.deliveries), n)
+	if b.redeliveries() > 0 {
+		return fmt.Sprintf("%d↻", len(b.deliveries))
 	}
 	return fmt.Sprint(len(b.deliveries))
 }
@@ -246,15 +251,22 @@ func (a *App) emptyView(width int) string {
 		lines = append(lines, "This capture file holds no deliveries.")
 		return strings.Join(lines, "\n")
 	}
-	port := a.opts.ListenURL
-	if i := strings.LastIndex(port, ":"); i >= 0 {
-		port = strings.Trim(port[i+1:], "/")
+	// ngrok forwards to the port; the path, with its secret, goes after the
+	// public URL it prints.
+	port, path := "8080", "/"
+	if u, err := url.Parse(a.opts.ListenURL); err == nil {
+		port, path = u.Port(), u.EscapedPath()
+	}
+	tunnel := st.Muted.Render("From the internet, run ") + "ngrok http " + port +
+		st.Muted.Render(" and give Clustr the https URL it prints.")
+	if path != "/" && path != "" {
+		tunnel = st.Muted.Render("From the internet, run ") + "ngrok http " + port +
+			st.Muted.Render(" and give Clustr the https URL it prints followed by ") + path
 	}
 	lines = append(lines,
 		"Send Clustr's webhook to:  "+st.Good.Render(a.opts.ListenURL),
 		"",
-		st.Muted.Render("From the internet, run ")+"ngrok http "+port+
-			st.Muted.Render(" and give Clustr the https URL it prints."),
+		tunnel,
 		st.Muted.Render("To try it now, press ")+st.Good.Render("p")+
 			st.Muted.Render(" to send the three built-in sample payloads."),
 	)

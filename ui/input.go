@@ -271,7 +271,7 @@ func (a *App) click(msg tea.MouseClickMsg) tea.Cmd {
 	if t == nil {
 		return nil
 	}
-	if _, split := top.(detailer); split && a.width >= splitAt &&
+	if _, split := top.(detailer); split && a.width >= splitAt && t.len() > 0 &&
 		msg.X >= a.width-detailWidth(a.width)-1 {
 		return nil
 	}
