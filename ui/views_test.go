@@ -406,3 +406,23 @@ func TestLongCutBodyOpensAtItsMark(t *testing.T) {
 	press(tm, "g")
 	waitFor(t, tm, "rejected    not a JSON object: the body ends in the middle of a value at line 9002")
 }
+
+// Identifiers sent as large numbers keep every digit in the raw view, in
+// the custom fields and unknown fields alike.
+func TestRawViewKeepsLargeNumbersExact(t *testing.T) {
+	store := capture(t)
+	body := []byte(`{"status":"completed","job_id":"j","batch_id":"b","results":[],` +
+		`"custom":{"crm_id":12345678901234567890,"ratio":1.10},"extra_id":98765432109876543210}`)
+	p, err := model.Decode(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Append(storage.Record{Digest: p.Digest()}, body); err != nil {
+		t.Fatal(err)
+	}
+	tm := start(t, Options{Store: store}, 160, 40)
+	waitFor(t, tm, "custom    crm_id = 12345678901234567890")
+	press(tm, "r")
+	waitFor(t, tm, `"crm_id": 12345678901234567890`, `"ratio": 1.10`,
+		`"extra_id": 98765432109876543210`)
+}
