@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clustr/clustr-explorer/demo"
 	"github.com/clustr/clustr-explorer/model"
 )
 
@@ -19,7 +20,7 @@ import (
 // samples, a rejected body, a failed job and three generated batches, newest
 // last, all flawless but the documented sample whose summary disagrees.
 func TestBuildDemo(t *testing.T) {
-	store, err := buildDemo(t.TempDir())
+	store, err := demo.Build(t.TempDir(), "clustr-explorer/test")
 	if err != nil {
 		t.Fatalf("build the demo: %v", err)
 	}
@@ -78,7 +79,7 @@ func TestRemoveDemo(t *testing.T) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	store, err := buildDemo(dir)
+	store, err := demo.Build(dir, "clustr-explorer/test")
 	if err != nil {
 		t.Fatalf("build the demo: %v", err)
 	}
