@@ -484,7 +484,8 @@ func (a *App) status(width int) string {
 	st := &a.styles
 	var parts []string
 	if a.opts.ListenURL != "" {
-		parts = append(parts, st.StatusKey.Render("● listening")+st.StatusBar.Render(" "+a.opts.ListenURL))
+		parts = append(parts,
+			st.StatusKey.Render("● listening")+st.StatusBar.Render(" "+a.opts.ListenURL))
 	} else {
 		parts = append(parts, st.StatusKey.Render("read-only"))
 	}

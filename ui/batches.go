@@ -309,7 +309,8 @@ func statusBadge(status string) string {
 // older ones, in local time.
 func receivedAt(t time.Time) string {
 	t = t.Local()
-	if y, m, d := t.Date(); y == time.Now().Year() && m == time.Now().Month() && d == time.Now().Day() {
+	now := time.Now()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
 		return t.Format("15:04:05")
 	}
 	return t.Format("Jan 02 15:04")

@@ -80,7 +80,8 @@ func opportunityCard(a *App, o *model.Opportunity, width int) string {
 	add("linkedin", clean(o.Prospect.LinkedInURL))
 
 	company := clean(o.Company.Name)
-	for _, extra := range []string{o.Company.Domain, o.Company.Industry, employees(o.Company.EmployeeCount)} {
+	extras := []string{o.Company.Domain, o.Company.Industry, employees(o.Company.EmployeeCount)}
+	for _, extra := range extras {
 		if extra != "" {
 			company += st.Muted.Render(" · ") + clean(extra)
 		}
@@ -99,8 +100,10 @@ func opportunityCard(a *App, o *model.Opportunity, width int) string {
 		if se.IsCurrent {
 			when = "current"
 		}
-		add("shared", fmt.Sprintf("%s, %d months overlap (%s)", clean(se.CompanyName), se.OverlapMonths, when))
-		add("roles", "client "+clean(se.ClientRole)+st.Muted.Render(" · ")+"prospect "+clean(se.ProspectRole))
+		add("shared", fmt.Sprintf("%s, %d months overlap (%s)",
+			clean(se.CompanyName), se.OverlapMonths, when))
+		add("roles", "client "+clean(se.ClientRole)+st.Muted.Render(" · ")+
+			"prospect "+clean(se.ProspectRole))
 	}
 	if rel.TotalOverlapMonths > 0 {
 		add("overlap", fmt.Sprintf("%d months in all", rel.TotalOverlapMonths))

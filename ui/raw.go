@@ -156,7 +156,8 @@ func (p *rawPage) meta(a *App) string {
 		lines = append(lines, st.Label.Render(fmt.Sprintf("%-12s", label))+value)
 	}
 
-	add("delivery", fmt.Sprintf("%d, received %s", r.Seq, r.ReceivedAt.Local().Format("2006-01-02 15:04:05.000")))
+	add("delivery", fmt.Sprintf("%d, received %s", r.Seq,
+		r.ReceivedAt.Local().Format("2006-01-02 15:04:05.000")))
 	add("request", clean(q.Method+" "+q.Path)+st.Muted.Render("  from ")+clean(q.RemoteAddr))
 	size := fmt.Sprintf("%s bytes stored", count(int(r.BodySize)))
 	if q.ContentEncoding != "" {

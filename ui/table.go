@@ -473,7 +473,9 @@ func (t *table) sort(shown []int) {
 		return
 	}
 	keys := t.texts(col)
-	slices.SortStableFunc(shown, func(a, b int) int { return sign * strings.Compare(keys[a], keys[b]) })
+	slices.SortStableFunc(shown, func(a, b int) int {
+		return sign * strings.Compare(keys[a], keys[b])
+	})
 }
 
 // numbers reads the leading number of every cell of col, once. Cells with
@@ -596,7 +598,8 @@ func (t *table) view(width, height int, st *Styles) string {
 	b.WriteString(st.Header.Render(fit(strings.Join(header, " "), width, false)))
 
 	if len(t.shown) == 0 && t.narrowed() && t.height > 0 {
-		b.WriteString("\n" + st.Muted.Render(fit("No rows match; esc shows them all again.", width, false)))
+		note := fit("No rows match; esc shows them all again.", width, false)
+		b.WriteString("\n" + st.Muted.Render(note))
 	}
 	end := min(t.offset+t.height, len(t.shown))
 	for pos := t.offset; pos < end; pos++ {
