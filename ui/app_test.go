@@ -84,7 +84,11 @@ func start(t *testing.T, opts Options, w, h int, profile ...colorprofile.Profile
 	go func() { _, _ = io.Copy(io.Discard, emu) }()
 	t.Cleanup(func() {
 		_ = tm.Quit()
-		_ = emu.Close()
+		// Closing the input pipe ends the drain; Emulator.Close would race
+		// with the drain's Read on the emulator's own flag.
+		if pipe, ok := emu.InputPipe().(io.Closer); ok {
+			_ = pipe.Close()
+		}
 	})
 	return &session{TestModel: tm, emu: emu}
 }
