@@ -72,8 +72,7 @@ func (p *rawPage) build() {
 		}
 	}
 
-	// TODO: a body of hundreds of megabytes is split and cleaned whole here;
-	// cleaning only the visible lines would save the memory of a copy.
+	// TODO: the whole body is indented and cleaned, a second copy of a very large one.
 	text := strings.TrimSuffix(string(body), "\n")
 	raw := strings.Split(text, "\n")
 	errLine, errCol := p.errorLine()
