@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/clustr/clustr-explorer/listener"
 	"github.com/clustr/clustr-explorer/storage"
+	"github.com/clustr/clustr-explorer/tunnel"
 )
 
 // shutdownGrace is how long deliveries in flight get to be stored and
@@ -88,11 +90,14 @@ func (c *listenCmd) Run(env *runEnv) error {
 	})
 	server := l.Serve(ln)
 	live := c.announce(server, l, logger)
+	watchCtx, stopWatching := context.WithCancel(env.ctx)
+	defer stopWatching()
+	tunnels := watchTunnels(watchCtx, ln, logger)
 
 	if c.Headless {
-		err = c.capture(env, server, hookURL(server, secret), logger)
+		err = c.capture(env, server, tunnels, hookURL(server, secret), logger)
 	} else {
-		err = c.browse(env, store, server, l, hookURL(server, secret), logger)
+		err = c.browse(env, store, server, l, tunnels, hookURL(server, secret), logger)
 	}
 
 	// The listener stops before the store closes, so that every delivery
@@ -148,6 +153,21 @@ func (c *listenCmd) announce(server *listener.Server, l *listener.Listener,
 	return live
 }
 
+// watchTunnels starts looking for an ngrok tunnel to the listener; nil
+// when it cannot, which only costs the public URL in the status line.
+func watchTunnels(ctx context.Context, ln net.Listener, logger *slog.Logger) *tunnel.Watcher {
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	w, err := tunnel.Watch(ctx, tunnel.Options{Port: addr.Port, Logger: logger})
+	if err != nil {
+		logger.Warn("no ngrok tunnel will be looked for", "err", err)
+		return nil
+	}
+	return w
+}
+
 // loggedURL is the listen URL as the log shows it: without the secret, so
 // that a log file can be shared. The terminal shows the URL whole.
 func (c *listenCmd) loggedURL(url string) string {
@@ -158,26 +178,40 @@ func (c *listenCmd) loggedURL(url string) string {
 }
 
 // capture runs headless until the program is interrupted or the listener
-// fails.
-func (c *listenCmd) capture(env *runEnv, server *listener.Server, url string,
-	logger *slog.Logger) error {
+// fails, telling on stdout when an ngrok tunnel to it comes or goes.
+func (c *listenCmd) capture(env *runEnv, server *listener.Server, tunnels *tunnel.Watcher,
+	url string, logger *slog.Logger) error {
 	fmt.Fprintf(env.stdout, "Listening on %s; capturing into %s. Stop with Ctrl-C.\n",
 		url, c.DB)
 	logger.Info("listening", "url", c.loggedURL(url), "db", c.DB,
 		"max_body", int64(c.MaxBody), "version", version)
 
-	select {
-	case <-env.ctx.Done():
-		logger.Info("stopping", "reason", "signal")
-		return nil
-	case err := <-server.Done():
-		return fmt.Errorf("the listener on %s stopped: %w", server.Addr(), err)
+	var changes <-chan struct{}
+	if tunnels != nil {
+		changes = tunnels.Changes()
+	}
+	for {
+		select {
+		case <-env.ctx.Done():
+			logger.Info("stopping", "reason", "signal")
+			return nil
+		case err := <-server.Done():
+			return fmt.Errorf("the listener on %s stopped: %w", server.Addr(), err)
+		case <-changes:
+			if public, ok := tunnels.Current(); ok {
+				fmt.Fprintf(env.stdout, "Public URL through ngrok: %s\n",
+					tunnel.HookURL(public, url))
+			} else {
+				_, port, _ := net.SplitHostPort(server.Addr())
+				fmt.Fprintf(env.stdout, "The ngrok tunnel is gone; run ngrok http %s.\n", port)
+			}
+		}
 	}
 }
 
 // browse runs the interface over the live capture until the user leaves it.
 func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.Server,
-	l *listener.Listener, url string, logger *slog.Logger) error {
+	l *listener.Listener, tunnels *tunnel.Watcher, url string, logger *slog.Logger) error {
 	// A listener that fails ends the interface, which cannot show live
 	// deliveries without it.
 	ctx, cancel := context.WithCancelCause(env.ctx)
@@ -190,10 +224,15 @@ func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.S
 
 	logger.Info("listening", "url", c.loggedURL(url), "db", c.DB,
 		"max_body", int64(c.MaxBody), "version", version)
+	var current func() (string, bool)
+	if tunnels != nil {
+		current = tunnels.Current
+	}
 	err := runInterface(ctx, interfaceOptions{
 		Store:        store,
 		ListenURL:    url,
 		Unauthorized: l.Unauthorized,
+		Tunnel:       current,
 		SendSamples: func(ctx context.Context) error {
 			return sendSamples(ctx, url, builtinSamples(), nil)
 		},

@@ -15,6 +15,7 @@ func runInterface(ctx context.Context, opts interfaceOptions) error {
 		ListenURL:    opts.ListenURL,
 		SendSamples:  opts.SendSamples,
 		Unauthorized: opts.Unauthorized,
+		Tunnel:       opts.Tunnel,
 		SnapshotOf:   opts.SnapshotOf,
 		Logger:       opts.Logger,
 	})

@@ -38,6 +38,10 @@ type interfaceOptions struct {
 	// the secret; nil when nothing is listening.
 	Unauthorized func() uint64
 
+	// Tunnel reports the public URL of the ngrok tunnel to the listener,
+	// without its path; nil when nothing is listening.
+	Tunnel func() (publicURL string, ok bool)
+
 	// SnapshotOf is the capture file that Store is a snapshot of, taken
 	// from the clustr-explorer capturing into it; empty when Store is the
 	// capture file itself.

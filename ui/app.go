@@ -39,6 +39,11 @@ type Options struct {
 	// or missing secret; nil when there is no listener or no secret.
 	Unauthorized func() uint64
 
+	// Tunnel reports the public URL of the ngrok tunnel to the listener,
+	// without the listener's path; ok is false when there is none. Nil
+	// when no tunnel is watched.
+	Tunnel func() (publicURL string, ok bool)
+
 	// SnapshotOf is the capture file that Store is a copy of, taken from
 	// the clustr-explorer capturing into it; empty when Store is the file.
 	SnapshotOf string
@@ -130,6 +135,7 @@ func New(opts Options) *App {
 	a.input.Prompt = "/"
 	a.input.Placeholder = "filter"
 	a.keys.Samples.SetEnabled(opts.SendSamples != nil)
+	a.keys.CopyPublicURL.SetEnabled(opts.Tunnel != nil)
 	if !opts.Store.ReadOnly() {
 		a.changes, a.unsubscribe = opts.Store.Subscribe()
 	}
@@ -173,20 +179,8 @@ func (a *App) Init() tea.Cmd {
 		waitForChange(a.changes),
 		tea.RequestBackgroundColor,
 		a.spinner.Tick,
-		a.pollRefusals(),
+		a.pollStatus(),
 	)
-}
-
-// refusalsMsg prompts a redraw of the refused count in the status line.
-type refusalsMsg struct{}
-
-// pollRefusals redraws the status line every second while a secret guards
-// the listener, since refused requests reach no page.
-func (a *App) pollRefusals() tea.Cmd {
-	if a.opts.Unauthorized == nil {
-		return nil
-	}
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return refusalsMsg{} })
 }
 
 // noticeExpiredMsg clears a notice, unless a newer one replaced it.
@@ -256,8 +250,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case noticeMsg:
 		return a, a.say(msg.bad, "%s", msg.text)
 
-	case refusalsMsg:
-		return a, a.pollRefusals()
+	case statusTickMsg:
+		return a, a.pollStatus()
 
 	case noticeExpiredMsg:
 		if msg.gen == a.noticeGen {
@@ -266,6 +260,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 
 	case tea.KeyPressMsg:
+		if cmd, ok := a.tunnelKey(msg); ok {
+			return a, cmd
+		}
 		return a, a.key(msg)
 
 	case tea.MouseWheelMsg:
@@ -488,6 +485,9 @@ func (a *App) status(width int) string {
 			st.StatusKey.Render("● listening")+st.StatusBar.Render(" "+a.opts.ListenURL))
 	} else {
 		parts = append(parts, st.StatusKey.Render("read-only"))
+	}
+	if tunnel := a.tunnelStatus(); tunnel != "" {
+		parts = append(parts, tunnel)
 	}
 	capture := "capture " + filepath.Base(a.opts.Store.Path())
 	if a.opts.SnapshotOf != "" {

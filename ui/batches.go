@@ -263,6 +263,9 @@ func (a *App) emptyView(width int) string {
 		tunnel = st.Muted.Render("From the internet, run ") + "ngrok http " + port +
 			st.Muted.Render(" and give Clustr the https URL it prints followed by ") + path
 	}
+	if public, ok := a.publicURL(); ok {
+		tunnel = st.Muted.Render("From the internet, through ngrok: ") + st.Good.Render(public)
+	}
 	lines = append(lines,
 		"Send Clustr's webhook to:  "+st.Good.Render(a.opts.ListenURL),
 		"",

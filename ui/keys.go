@@ -36,6 +36,8 @@ type KeyMap struct {
 	Browse     key.Binding
 	Samples    key.Binding
 
+	CopyPublicURL key.Binding
+
 	Help key.Binding
 	Quit key.Binding
 }
@@ -76,6 +78,8 @@ func newKeyMap() KeyMap {
 		Browse:     b([]string{"o"}, "o", "open LinkedIn"),
 		Samples:    b([]string{"p"}, "p", "post samples"),
 
+		CopyPublicURL: b([]string{"u"}, "u", "copy the public URL"),
+
 		Help: b([]string{"?"}, "?", "all keys"),
 		Quit: b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
@@ -93,6 +97,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Open, k.Back},
 		{k.Batches, k.Opportunities, k.Companies, k.NextView, k.PrevView, k.Earlier, k.Later},
 		{k.Filter, k.Sort, k.Reverse, k.TargetOnly, k.MinScore},
-		{k.Raw, k.ExportCSV, k.ExportJSON, k.CopyURL, k.CopyJSON, k.Browse, k.Samples, k.Help, k.Quit},
+		{k.Raw, k.ExportCSV, k.ExportJSON, k.CopyURL, k.CopyJSON, k.Browse, k.Samples,
+			k.CopyPublicURL, k.Help, k.Quit},
 	}
 }
