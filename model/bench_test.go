@@ -35,3 +35,14 @@ func BenchmarkSummarize10000Clients(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkDecodeClients10000Clients(b *testing.B) {
+	body := bigBatch(b)
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := model.DecodeClients(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -62,6 +62,22 @@ func Summarize(body []byte) (Digest, error) {
 	return dg, nil
 }
 
+// DecodeClients reads a delivery body for its clients alone: the payload
+// and every client, with the counts of their opportunities but not the
+// opportunities themselves, and the same warnings as Decode. It takes
+// about half the time of Decode, so that a list of 10,000 clients shows
+// while their 150,000 opportunities are still being read.
+func DecodeClients(body []byte) (*Payload, error) {
+	d := newDecoder(body, false)
+	d.clients = true
+	p, err := d.payload()
+	if err != nil {
+		return nil, syntaxError(body, d.dec, err)
+	}
+	d.finish(p)
+	return p, nil
+}
+
 func newDecoder(body []byte, keep bool) *decoder {
 	return &decoder{
 		keep: keep,
@@ -137,6 +153,8 @@ func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\
 type decoder struct {
 	dec      *jsontext.Decoder
 	keep     bool
+	clients  bool // with keep false: keep the clients, not their opportunities
+	inClient bool // reading a client's own fields
 	path     []segment
 	warnings []string
 	dropped  int
@@ -339,7 +357,7 @@ const maxInterned = 48
 // skipped unread, which spares the copy of every name and comment of a
 // large delivery; any other kind is still read, for its warning.
 func (d *decoder) str(dst *string) (err error) {
-	if !d.keep && d.dec.PeekKind() == '"' {
+	if !d.keep && !(d.clients && d.inClient) && d.dec.PeekKind() == '"' {
 		return d.dec.SkipValue()
 	}
 	*dst, err = d.text()

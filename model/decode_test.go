@@ -337,3 +337,32 @@ func TestWarningsAreCapped(t *testing.T) {
 		t.Errorf("capping warnings dropped opportunities: %d", len(p.Results[0].Opportunities))
 	}
 }
+
+func TestDecodeClientsKeepsClientsAndTheirCounts(t *testing.T) {
+	for _, name := range []string{"doc-full-history.json", "edge-loose-types.json", "edge-unicode.json"} {
+		body := fixture(t, name)
+		full, err := Decode(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		light, err := DecodeClients(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(light.Results) != len(full.Results) || !slices.Equal(light.Warnings, full.Warnings) {
+			t.Fatalf("%s: %d clients and warnings %q, want %d and %q", name,
+				len(light.Results), light.Warnings, len(full.Results), full.Warnings)
+		}
+		for i, r := range light.Results {
+			f := full.Results[i]
+			if r.Client != f.Client || r.Counts != f.Counts || len(r.Opportunities) != 0 {
+				t.Errorf("%s client %d: %+v %+v, want %+v %+v and no opportunities", name, i,
+					r.Client, r.Counts, f.Client, f.Counts)
+			}
+			if f.Counts.Opportunities != len(f.Opportunities) {
+				t.Errorf("%s client %d counts %d opportunities of %d", name, i,
+					f.Counts.Opportunities, len(f.Opportunities))
+			}
+		}
+	}
+}

@@ -94,6 +94,18 @@ func (d *decoder) summary(s *Summary) error {
 	return err
 }
 
+// add counts an opportunity of the client.
+func (c *Counts) add(o *Opportunity) {
+	c.Opportunities++
+	if o.IsTargetCompany {
+		c.Targets++
+	}
+	rel := o.Relationship
+	if rel.HasScore && (!c.HasScore || rel.ConfidenceScore > c.BestScore) {
+		c.HasScore, c.BestScore = true, rel.ConfidenceScore
+	}
+}
+
 // count adds an opportunity to the digest's counts.
 func (d *decoder) count(o *Opportunity) {
 	d.stats.opportunities++
@@ -141,7 +153,9 @@ func (d *decoder) results(p *Payload) error {
 			switch key {
 			case "client":
 				hasClient = true
+				d.inClient = true
 				err = d.client(&r.Client)
+				d.inClient = false
 			case "opportunities":
 				// Opportunities gather in a scratch list reused from client to
 				// client and are copied out at their exact number, which spares
@@ -151,6 +165,7 @@ func (d *decoder) results(p *Payload) error {
 					var o Opportunity
 					err := d.opportunity(&o)
 					d.count(&o)
+					r.Counts.add(&o)
 					if d.keep {
 						scratch = append(scratch, o)
 					}
@@ -169,7 +184,7 @@ func (d *decoder) results(p *Payload) error {
 			d.warn("no client")
 		}
 		d.stats.clients++
-		if d.keep {
+		if d.keep || d.clients {
 			p.Results = append(p.Results, r)
 		}
 		return err

@@ -43,7 +43,17 @@ type JobError struct {
 // Result is one CRM contact and the introduction paths found for it.
 type Result struct {
 	Client        Client
-	Opportunities []Opportunity
+	Opportunities []Opportunity // empty after DecodeClients
+	Counts        Counts
+}
+
+// Counts sums up a client's opportunities, for lists of clients that need
+// no opportunity itself.
+type Counts struct {
+	Opportunities int
+	Targets       int
+	HasScore      bool
+	BestScore     float64
 }
 
 // Client is the CRM contact a result belongs to.

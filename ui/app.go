@@ -100,7 +100,11 @@ type App struct {
 	fresh   map[string]bool // batches that arrived while the interface ran
 	cache   map[uint64]decoded
 	pending map[uint64]bool
-	every   everything
+
+	// clientLists are the clients of large deliveries, read first while
+	// the whole body is decoded.
+	clientLists map[uint64]decoded
+	every       everything
 
 	changes     <-chan struct{}
 	unsubscribe func()
@@ -130,6 +134,8 @@ func New(opts Options) *App {
 		fresh:   map[string]bool{},
 		cache:   map[uint64]decoded{},
 		pending: map[uint64]bool{},
+
+		clientLists: map[uint64]decoded{},
 	}
 	a.setStyles(true)
 	a.input.Prompt = "/"
@@ -221,11 +227,17 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 	case decodedMsg:
 		delete(a.pending, msg.seq)
+		delete(a.clientLists, msg.seq)
 		a.cache[msg.seq] = msg.decoded
 		if msg.err != nil {
 			a.opts.Logger.Warn("decode delivery", "seq", msg.seq, "err", msg.err)
 		}
 		return a, a.readEverything()
+
+	case clientsMsg:
+		a.clientLists[msg.seq] = msg.decoded
+		_, _, cmd := a.payload(msg.seq)
+		return a, cmd
 
 	case rawBodyMsg:
 		for _, v := range a.views {
@@ -521,5 +533,5 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return count(n) + " " + many
 }

@@ -42,22 +42,14 @@ func (p *batchPage) build(payload *model.Payload) {
 	rows := make([][]string, 0, len(payload.Results))
 	meta := make([]rowMeta, 0, len(payload.Results))
 	for _, r := range payload.Results {
-		best, targets, has := 0.0, 0, false
-		for _, o := range r.Opportunities {
-			if o.IsTargetCompany {
-				targets++
-			}
-			if o.Relationship.HasScore && (!has || o.Relationship.ConfidenceScore > best) {
-				best, has = o.Relationship.ConfidenceScore, true
-			}
-		}
+		best, targets, has := r.Counts.BestScore, r.Counts.Targets, r.Counts.HasScore
 		bestText := ""
 		if has {
 			bestText = scoreCell(best)
 		}
 		rows = append(rows, []string{
 			clientName(r.Client), clean(r.Client.JobTitle), clean(r.Client.CompanyName),
-			fmt.Sprint(len(r.Opportunities)), fmt.Sprint(targets), bestText,
+			fmt.Sprint(r.Counts.Opportunities), fmt.Sprint(targets), bestText,
 		})
 		meta = append(meta, rowMeta{hasScore: has, score: best, target: targets > 0})
 	}
@@ -68,7 +60,13 @@ func (p *batchPage) build(payload *model.Payload) {
 func (p *batchPage) view(a *App, width, height int) string {
 	d, ok := a.cache[p.record.Seq]
 	if !ok {
-		return a.spinner.View() + " Reading delivery " + fmt.Sprint(p.record.Seq) + "…"
+		// The list of clients, read first from a large body, shows while
+		// their opportunities are read.
+		clients, listed := a.clientLists[p.record.Seq]
+		if !listed {
+			return a.spinner.View() + " Reading delivery " + fmt.Sprint(p.record.Seq) + "…"
+		}
+		d = clients
 	}
 	if p.record.Status == model.StatusRejected || d.err != nil {
 		reason := p.record.Reject
@@ -120,9 +118,9 @@ func (p *batchPage) card(a *App, payload *model.Payload) string {
 	}
 
 	sum := payload.Summary
-	clients := fmt.Sprintf("%s, %s, %d at target companies",
+	clients := fmt.Sprintf("%s, %s, %s at target companies",
 		plural(r.Clients, "client", "clients"), plural(r.Opportunities, "opportunity", "opportunities"),
-		r.TargetOpportunities)
+		count(r.TargetOpportunities))
 	if sum.Has && (sum.TotalProcessed != r.Clients || sum.TotalOpportunities != r.Opportunities) {
 		clients += st.Warn.Render(fmt.Sprintf("   (summary claims %s, %s)",
 			plural(sum.TotalProcessed, "client", "clients"),
@@ -184,7 +182,13 @@ func (p *batchPage) step(a *App, step int) tea.Cmd {
 func (p *batchPage) open(a *App) (page, tea.Cmd) {
 	d, ok := a.cache[p.record.Seq]
 	i, selected := p.table.selected()
-	if !ok || d.payload == nil || !selected {
+	if !selected {
+		return nil, nil
+	}
+	if !ok {
+		return nil, a.say(false, "Still reading the opportunities of this delivery…")
+	}
+	if d.payload == nil {
 		return nil, nil
 	}
 	return newClientPage(d.payload, i, p.record.Seq), nil

@@ -517,3 +517,31 @@ func TestRawViewKeepsLargeNumbersExact(t *testing.T) {
 	waitFor(t, tm, `"crm_id": 12345678901234567890`, `"ratio": 1.10`,
 		`"extra_id": 98765432109876543210`)
 }
+
+// A large batch lists its clients from a first, lighter pass, and opens a
+// client once the whole body is read.
+func TestLargeBatchListsClientsFirst(t *testing.T) {
+	store := capture(t)
+	body := generate.Payload(generate.Options{Clients: 400, Opportunities: 15, History: 3, Seed: 5})
+	if len(body) <= clientsFirstAbove {
+		t.Fatalf("the body is %d bytes, not over %d", len(body), clientsFirstAbove)
+	}
+	digest, err := model.Summarize(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Append(storage.Record{Digest: digest}, body); err != nil {
+		t.Fatal(err)
+	}
+
+	tm := start(t, Options{Store: store}, 120, 40)
+	waitFor(t, tm, "1 delivery")
+	press(tm, "enter")
+	waitFor(t, tm, "400 clients", "CLIENT", "OPPS")
+
+	// The spread of scores needs every opportunity: it shows once the
+	// whole body is read, and then a client opens.
+	waitFor(t, tm, "by bands of ten points")
+	press(tm, "enter")
+	waitFor(t, tm, "PROSPECT", "SCORE")
+}
