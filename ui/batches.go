@@ -3,7 +3,9 @@ package ui
 import (
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -76,17 +78,11 @@ func (p *batchesPage) refresh(a *App) {
 	if p.built == nil {
 		p.built = make(map[string]builtRow, len(batches))
 	}
+	p.buildRows(a, batches)
 	for i, b := range batches {
 		fresh := a.fresh[b.key]
-		row, ok := p.built[b.key]
-		if !ok || row.seq != b.latest().Seq || row.fresh != fresh ||
-			row.deliveries != len(b.deliveries) {
-			row = builtRow{seq: b.latest().Seq, fresh: fresh, deliveries: len(b.deliveries),
-				cells: batchRow(b, fresh)}
-			p.built[b.key] = row
-		}
-		rows = append(rows, row.cells)
-		marks = append(marks, a.fresh[b.key])
+		rows = append(rows, p.built[b.key].cells)
+		marks = append(marks, fresh)
 		r := b.latest()
 		meta = append(meta, rowMeta{hasScore: r.HasScore, score: r.BestScore,
 			target: r.TargetOpportunities > 0})
@@ -100,6 +96,41 @@ func (p *batchesPage) refresh(a *App) {
 	p.table.setRows(rows)
 	if !atTop {
 		p.table.selectRow(cursor)
+	}
+}
+
+// buildRows builds the cells of the batches whose row is missing or out of
+// date. A capture opened with ten thousand batches builds them all, which
+// is shared between the cores.
+func (p *batchesPage) buildRows(a *App, batches []*batch) {
+	var stale []*batch
+	for _, b := range batches {
+		row, ok := p.built[b.key]
+		if !ok || row.seq != b.latest().Seq || row.fresh != a.fresh[b.key] ||
+			row.deliveries != len(b.deliveries) {
+			stale = append(stale, b)
+		}
+	}
+
+	rows := make([]builtRow, len(stale))
+	parts := 1
+	if len(stale) >= 2_000 {
+		parts = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	for part := range parts {
+		lo, hi := len(stale)*part/parts, len(stale)*(part+1)/parts
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				b, fresh := stale[i], a.fresh[stale[i].key]
+				rows[i] = builtRow{seq: b.latest().Seq, fresh: fresh,
+					deliveries: len(b.deliveries), cells: batchRow(b, fresh)}
+			}
+		})
+	}
+	wg.Wait()
+	for i, b := range stale {
+		p.built[b.key] = rows[i]
 	}
 }
 

@@ -79,7 +79,9 @@ func (t *table) setRows(rows [][]string) {
 	}
 	for _, row := range rows {
 		for i, cell := range row {
-			if i < len(t.natural) {
+			// A cell is never wider than its bytes, so one no longer than
+			// the widest so far need not be measured.
+			if i < len(t.natural) && len(cell) > t.natural[i] {
 				t.natural[i] = max(t.natural[i], width(cell))
 			}
 		}
