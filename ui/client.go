@@ -45,52 +45,17 @@ func newClientPage(payload *model.Payload, index int, seq uint64) *clientPage {
 		column{title: "TARGET", width: 6},
 		column{title: "ENG", width: 3, right: true},
 	)
+	all := p.opportunityRows()
 	rows := make([][]string, 0, len(r.Opportunities))
 	meta := make([]rowMeta, 0, len(r.Opportunities))
 	for _, i := range p.order {
-		o := r.Opportunities[i]
-		rows = append(rows, opportunityRow(o))
-		meta = append(meta, rowMeta{hasScore: o.Relationship.HasScore,
-			score: o.Relationship.ConfidenceScore, target: o.IsTargetCompany})
+		o := all[i]
+		rows = append(rows, opportunityCells(o))
+		meta = append(meta, rowMeta{hasScore: o.HasScore, score: o.Score, target: o.Target})
 	}
 	p.table.meta = meta
 	p.table.setRows(rows)
 	return p
-}
-
-func opportunityRow(o model.Opportunity) []string {
-	rel := o.Relationship
-	scoreText := ""
-	if rel.HasScore {
-		scoreText = scoreCell(rel.ConfidenceScore)
-	}
-	overlap := ""
-	if rel.TotalOverlapMonths > 0 {
-		overlap = fmt.Sprintf("%d mo", rel.TotalOverlapMonths)
-	}
-	when := ""
-	if rel.SharedExperience.CompanyName != "" {
-		when = "past"
-		if rel.SharedExperience.IsCurrent {
-			when = "current"
-		}
-	}
-	target := ""
-	if o.IsTargetCompany {
-		target = "★ yes"
-	}
-	engagements := ""
-	if o.Engagement != nil {
-		engagements = fmt.Sprint(max(o.Engagement.TotalEngagements, len(o.Engagement.History)))
-	}
-	company := o.Company.Name
-	if company == "" {
-		company = o.Prospect.CompanyName
-	}
-	return []string{
-		prospectName(o), clean(o.Prospect.JobTitle), clean(company), scoreText, overlap,
-		clean(rel.SharedExperience.CompanyName), when, target, engagements,
-	}
 }
 
 func prospectName(o model.Opportunity) string {

@@ -64,15 +64,7 @@ func (p *companiesPage) selectedCompany() (model.CompanyRow, bool) {
 }
 
 func (p *companiesPage) view(a *App, width, height int) string {
-	if !a.ready() {
-		done, total := a.progress()
-		return fmt.Sprintf("%s Reading deliveries %d of %d…", a.spinner.View(), done, total)
-	}
-	if p.table.total() == 0 {
-		return a.styles.Muted.Render("No companies yet: no completed delivery holds an opportunity.")
-	}
-	p.table.top = 0
-	return p.table.view(width, height, &a.styles)
+	return a.acrossView(&p.table, "No companies yet: no completed delivery holds an opportunity.", width, height)
 }
 
 // paths returns the company's opportunity rows, best first.

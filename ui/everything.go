@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/clustr/clustr-explorer/model"
@@ -82,6 +84,20 @@ func (a *App) progress() (done, total int) {
 		}
 	}
 	return done, len(sources)
+}
+
+// acrossView draws a view across batches: the progress while their bodies
+// are read, what to expect when there is nothing, or its table.
+func (a *App) acrossView(t *table, empty string, width, height int) string {
+	if !a.ready() {
+		done, total := a.progress()
+		return fmt.Sprintf("%s Reading deliveries %d of %d…", a.spinner.View(), done, total)
+	}
+	if t.total() == 0 {
+		return a.styles.Muted.Render(empty)
+	}
+	t.top = 0
+	return t.view(width, height, &a.styles)
 }
 
 // ready reports whether the views across batches show every delivery.

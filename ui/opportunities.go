@@ -47,6 +47,13 @@ func (l *pathList) setRows(rows []model.OpportunityRow) {
 }
 
 func pathCells(r model.OpportunityRow) []string {
+	cells := append([]string{clean(r.Client)}, opportunityCells(r)...)
+	return append(cells, clean(r.LastEngagement), clean(r.BatchID))
+}
+
+// opportunityCells are the cells of one path, from the prospect to the
+// number of engagements, as every table of opportunities shows them.
+func opportunityCells(r model.OpportunityRow) []string {
 	scoreText := ""
 	if r.HasScore {
 		scoreText = scoreCell(r.Score)
@@ -75,9 +82,8 @@ func pathCells(r model.OpportunityRow) []string {
 		prospect = "(no name) " + r.OpportunityID
 	}
 	return []string{
-		clean(r.Client), clean(prospect), clean(r.ProspectTitle), clean(r.Company), scoreText,
-		overlap, clean(r.SharedCompany), when, target, engagements, clean(r.LastEngagement),
-		clean(r.BatchID),
+		clean(prospect), clean(r.ProspectTitle), clean(r.Company), scoreText, overlap,
+		clean(r.SharedCompany), when, target, engagements,
 	}
 }
 
@@ -132,15 +138,7 @@ func (p *opportunitiesPage) rows() *table { return &p.table }
 func (p *opportunitiesPage) refresh(a *App) { p.setRows(a.every.rows) }
 
 func (p *opportunitiesPage) view(a *App, width, height int) string {
-	if !a.ready() {
-		done, total := a.progress()
-		return fmt.Sprintf("%s Reading deliveries %d of %d…", a.spinner.View(), done, total)
-	}
-	if p.table.total() == 0 {
-		return a.styles.Muted.Render("No opportunities yet: no completed delivery holds any.")
-	}
-	p.table.top = 0
-	return p.table.view(width, height, &a.styles)
+	return a.acrossView(&p.table, "No opportunities yet: no completed delivery holds any.", width, height)
 }
 
 // companyPaths lists the paths to one company, best first.
