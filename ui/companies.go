@@ -64,7 +64,8 @@ func (p *companiesPage) selectedCompany() (model.CompanyRow, bool) {
 }
 
 func (p *companiesPage) view(a *App, width, height int) string {
-	return a.acrossView(&p.table, "No companies yet: no completed delivery holds an opportunity.", width, height)
+	return a.acrossView(&p.table,
+		"No companies yet: no completed delivery holds an opportunity.", width, height)
 }
 
 // paths returns the company's opportunity rows, best first.
