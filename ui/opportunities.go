@@ -138,7 +138,8 @@ func (p *opportunitiesPage) rows() *table { return &p.table }
 func (p *opportunitiesPage) refresh(a *App) { p.setRows(a.every.rows) }
 
 func (p *opportunitiesPage) view(a *App, width, height int) string {
-	return a.acrossView(&p.table, "No opportunities yet: no completed delivery holds any.", width, height)
+	return a.acrossView(&p.table,
+		"No opportunities yet: no completed delivery holds any.", width, height)
 }
 
 // companyPaths lists the paths to one company, best first.
