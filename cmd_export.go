@@ -1,12 +1,14 @@
 package main
 
 import (
+	"crypto/rand"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/clustr/clustr-explorer/export"
 	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/redact"
 	"github.com/clustr/clustr-explorer/storage"
 )
 
@@ -16,6 +18,7 @@ type exportCmd struct {
 	View   string `enum:"${export_views}" default:"deliveries" help:"${export_view}"`
 	Format string `enum:"${export_formats}" default:"ndjson" help:"${export_format}"`
 	Output string `short:"o" placeholder:"FILE" help:"Write to FILE instead of standard output."`
+	Redact bool   `help:"${export_redact}"`
 }
 
 // exportHelp holds the help texts of export and the names its flags accept,
@@ -26,6 +29,8 @@ var exportHelp = map[string]string{
 	"export_view": "What to export: deliveries, one row each, oldest first; opportunities, " +
 		"one row each from the latest delivery of every batch, oldest batch first; or " +
 		"companies, one row per prospect company with the clients that reach it, best first.",
+	"export_redact": "Hide emails, LinkedIn URLs and remote addresses, as redact does, " +
+		"so that the export can be shared.",
 	"export_format": "Output format: csv (with a header row), json (one array of objects) " +
 		"or ndjson (one object per line).",
 }
@@ -58,7 +63,13 @@ func (c *exportCmd) Run(env *runEnv) error {
 	}
 	defer store.Close()
 
-	table, err := exportTable(store, view)
+	var r *redact.Redactor
+	if c.Redact {
+		// A key of this run alone: one person has one placeholder
+		// throughout the export, and two exports cannot be matched.
+		r = redact.New([]byte(rand.Text()))
+	}
+	table, err := exportTable(store, view, r)
 	if err != nil {
 		return err
 	}
@@ -84,13 +95,19 @@ func (c *exportCmd) Run(env *runEnv) error {
 	return err
 }
 
-// exportTable reads the table of view from store.
-func exportTable(store *storage.Store, view export.View) (export.Table, error) {
+// exportTable reads the table of view from store, redacted by r unless r
+// is nil.
+func exportTable(store *storage.Store, view export.View, r *redact.Redactor) (
+	export.Table, error,
+) {
 	records, err := store.Records()
 	if err != nil {
 		return export.Table{}, err
 	}
 	if view == export.DeliveriesView {
+		if r != nil {
+			records = redactRecords(records, r)
+		}
 		return export.Deliveries(records), nil
 	}
 
@@ -98,10 +115,48 @@ func exportTable(store *storage.Store, view export.View) (export.Table, error) {
 	if err != nil {
 		return export.Table{}, err
 	}
+	if r != nil {
+		redactOpportunities(rows, r)
+	}
 	if view == export.OpportunitiesView {
 		return export.Opportunities(rows), nil
 	}
 	return export.Companies(model.CompanyRows(rows)), nil
+}
+
+// redactRecords is records as the deliveries view shows them redacted:
+// without the remote address, and with the addresses and URLs of a failed
+// job's error hidden. Warnings are kept as they are: they say where a body
+// is odd, which is what a shared export is usually for.
+func redactRecords(records []storage.Record, r *redact.Redactor) []storage.Record {
+	redacted := make([]storage.Record, len(records))
+	for i, rec := range records {
+		rec.Request = redactedRequest(rec.Request)
+		if rec.Error != nil {
+			jobErr := *rec.Error
+			jobErr.Message = r.Text("message", jobErr.Message)
+			jobErr.Details = r.Text("details", jobErr.Details)
+			rec.Error = &jobErr
+		}
+		redacted[i] = rec
+	}
+	return redacted
+}
+
+// redactOpportunities hides the prospects' LinkedIn URLs of rows, and any
+// email address or LinkedIn URL in their other text. Names stay.
+func redactOpportunities(rows []model.OpportunityRow, r *redact.Redactor) {
+	for i := range rows {
+		o := &rows[i]
+		o.ProspectURL = r.Text("prospect_linkedin_url", o.ProspectURL)
+		for _, text := range []*string{
+			&o.BatchID, &o.JobID, &o.OpportunityID, &o.Client, &o.ClientRecordID,
+			&o.Prospect, &o.ProspectTitle, &o.Company, &o.Industry, &o.SharedCompany,
+			&o.LastEngagement,
+		} {
+			*text = r.Text("", *text)
+		}
+	}
 }
 
 // latestOpportunities flattens the opportunities of the latest delivery of

@@ -439,3 +439,64 @@ func TestExportHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestExportRedact checks that export --redact leaves no prospect's
+// LinkedIn URL nor remote address, and changes no other cell.
+func TestExportRedact(t *testing.T) {
+	path := captureFixtures(t, fixtureNames(t))
+
+	read := func(args ...string) [][]string {
+		t.Helper()
+		r := runCLI(t, append([]string{"export", path, "--format", "csv"}, args...)...)
+		if r.status != 0 || r.stderr != "" {
+			t.Fatalf("export %q: status %d, stderr %q", args, r.status, r.stderr)
+		}
+		table, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+		if err != nil || len(table) < 2 {
+			t.Fatalf("export %q wrote %q (%v)", args, r.stdout, err)
+		}
+		return table
+	}
+
+	plain := read("--view", "opportunities")
+	redacted := read("--view", "opportunities", "--redact")
+	column := slices.Index(plain[0], "prospect_linkedin_url")
+	if len(redacted) != len(plain) || column < 0 {
+		t.Fatalf("%d rows redacted of %d; header %q", len(redacted), len(plain), plain[0])
+	}
+	if !slices.ContainsFunc(plain, func(row []string) bool {
+		return row[column] == "https://www.linkedin.com/in/jane-smith"
+	}) {
+		t.Fatalf("the plain export has no prospect URL to hide: %q", plain)
+	}
+	for i := 1; i < len(plain); i++ {
+		url := redacted[i][column]
+		if (url != "" && !redactedURL.MatchString(url)) ||
+			(url == "") != (plain[i][column] == "") {
+			t.Errorf("row %d: prospect URL %q exported as %q", i, plain[i][column], url)
+		}
+		for j := range plain[i] {
+			if j != column && redacted[i][j] != plain[i][j] {
+				t.Errorf("row %d: %s %q exported as %q", i, plain[0][j], plain[i][j],
+					redacted[i][j])
+			}
+		}
+	}
+	for _, secret := range fixtureSecrets(t, fixtureNames(t)) {
+		for _, row := range redacted {
+			if slices.ContainsFunc(row, func(cell string) bool {
+				return strings.Contains(cell, secret)
+			}) {
+				t.Errorf("redacted export still holds %q in %q", secret, row)
+			}
+		}
+	}
+
+	deliveries := read("--view", "deliveries", "--redact")
+	remote := slices.Index(deliveries[0], "remote_addr")
+	for _, row := range deliveries[1:] {
+		if row[remote] != "redacted" {
+			t.Errorf("delivery %s: remote_addr %q", row[0], row[remote])
+		}
+	}
+}

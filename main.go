@@ -64,6 +64,7 @@ type cli struct {
 	Open   openCmd   `cmd:"" help:"Browse a saved capture file, read-only."`
 	Export exportCmd `cmd:"" help:"Write deliveries, opportunities or companies as a file."`
 	Send   sendCmd   `cmd:"" help:"POST the built-in samples or generated payloads to a listener."`
+	Redact redactCmd `cmd:"" help:"Copy a capture with emails, LinkedIn URLs and comments hidden."`
 	Demo   demoCmd   `cmd:"" help:"Browse built-in deliveries; no listener, nothing left behind."`
 }
 
