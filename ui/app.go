@@ -234,6 +234,22 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, a.readEverything()
 
+	case earlierMsg:
+		for _, v := range a.views {
+			for _, pg := range v.stack {
+				cp, ok := pg.(*clientPage)
+				if !ok || cp.seq != msg.seq || clientKey(cp.result.Client) != clientKey(msg.client) {
+					continue
+				}
+				cp.compared = true
+				if msg.found {
+					e := msg.earlier
+					cp.earlier = &e
+				}
+			}
+		}
+		return a, nil
+
 	case clientsMsg:
 		a.clientLists[msg.seq] = msg.decoded
 		_, _, cmd := a.payload(msg.seq)

@@ -191,7 +191,9 @@ func (p *batchPage) open(a *App) (page, tea.Cmd) {
 	if d.payload == nil {
 		return nil, nil
 	}
-	return newClientPage(d.payload, i, p.record.Seq), nil
+	next := newClientPage(d.payload, i, p.record.Seq)
+	return next, findEarlier(a.opts.Store, a.catalog.before(p.record.Seq), p.record.Seq,
+		*next.result)
 }
 
 func clientName(c model.Client) string { return clean(model.ClientName(c)) }

@@ -16,6 +16,11 @@ type clientPage struct {
 	result *model.Result
 	order  []int // indexes into result.Opportunities, best score first
 	table  table
+
+	// compared is set once earlier deliveries were searched; earlier is
+	// the client's latest earlier delivery, nil when there is none.
+	compared bool
+	earlier  *earlier
 }
 
 func newClientPage(payload *model.Payload, index int, seq uint64) *clientPage {
@@ -82,6 +87,9 @@ func (p *clientPage) view(a *App, width, height int) string {
 	add("record", clean(c.RecordID))
 	add("owner", clean(c.OwnerEmail))
 	add("linkedin", clean(c.LinkedInURL))
+	if changes := p.changesView(a, width, max(height/3, 2)); len(changes) > 0 {
+		lines = append(append(lines, ""), changes...)
+	}
 
 	card := strings.Join(lines, "\n")
 	cardHeight := min(len(lines), max(height-3, 0))

@@ -83,6 +83,18 @@ func (c *catalog) add(records []storage.Record) []string {
 	return touched
 }
 
+// before returns the records of the deliveries before seq, oldest first.
+func (c *catalog) before(seq uint64) []storage.Record {
+	var out []storage.Record
+	for s, r := range c.bySeq {
+		if s < seq {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
+}
+
 // recordsMsg carries summary records read from the store.
 type recordsMsg struct {
 	records []storage.Record

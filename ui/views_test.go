@@ -545,3 +545,51 @@ func TestLargeBatchListsClientsFirst(t *testing.T) {
 	press(tm, "enter")
 	waitFor(t, tm, "PROSPECT", "SCORE")
 }
+
+// A client seen in an earlier delivery says what changed since: paths
+// added and gone, scores that moved, new engagement.
+func TestClientPageSaysWhatChanged(t *testing.T) {
+	delivery := func(batch string, opps ...string) []byte {
+		return []byte(`{"status":"completed","job_id":"job_` + batch + `","batch_id":"` + batch +
+			`","timestamp":"2025-03-15T14:30:00Z","results":[{"client":{"name":"Dana Client",` +
+			`"record_id":"CRM_7"},"opportunities":[` + strings.Join(opps, ",") + `]}]}`)
+	}
+	opp := func(id, name string, score float64, engagements int) string {
+		return fmt.Sprintf(`{"opportunity_id":%q,"prospect":{"name":%q},"company":{"name":"Co %s"},`+
+			`"relationship":{"confidence_score":%g},"engagement":{"total_engagements":%d}}`,
+			id, name, name, score, engagements)
+	}
+	store := capture(t)
+	for _, body := range [][]byte{
+		delivery("batch_mon", opp("o1", "Ada Kept", 70, 1), opp("o2", "Bo Gone", 60, 0)),
+		delivery("batch_tue", opp("o1", "Ada Kept", 82.5, 3), opp("o3", "Cy New", 50, 0)),
+	} {
+		digest, err := model.Summarize(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Append(storage.Record{Digest: digest}, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	tm := start(t, Options{Store: store}, 120, 40)
+	waitFor(t, tm, "batch_tue")
+	press(tm, "enter")
+	waitFor(t, tm, "Dana Client")
+	press(tm, "enter")
+	waitFor(t, tm, "Since delivery 1 of", "+ new   Cy New at Co Cy New",
+		"− gone  Bo Gone at Co Bo Gone", "~ score Ada Kept at Co Ada Kept  70.0 → 82.5",
+		"✚ engaged Ada Kept  2 new")
+
+	// The earliest delivery has nothing before it to compare with.
+	tm = start(t, Options{Store: store}, 120, 40)
+	waitFor(t, tm, "batch_mon")
+	press(tm, "down", "enter")
+	waitFor(t, tm, "Dana Client")
+	press(tm, "enter")
+	waitFor(t, tm, "Ada Kept", "Bo Gone")
+	if out := screen(t, tm); strings.Contains(out, "Since delivery") {
+		t.Errorf("the first delivery claims an earlier one:\n%s", out)
+	}
+}
