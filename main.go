@@ -62,6 +62,7 @@ type cli struct {
 
 	Listen listenCmd `cmd:"" default:"withargs" help:"${listen}"`
 	Open   openCmd   `cmd:"" help:"Browse a saved capture file, read-only."`
+	Import importCmd `cmd:"" help:"Add saved payloads to a capture file."`
 	Export exportCmd `cmd:"" help:"Write deliveries, opportunities or companies as a file."`
 	Send   sendCmd   `cmd:"" help:"POST the built-in samples or generated payloads to a listener."`
 	Redact redactCmd `cmd:"" help:"Copy a capture with emails, LinkedIn URLs and comments hidden."`

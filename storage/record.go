@@ -21,6 +21,10 @@ type Request struct {
 
 	// WireSize is the number of bytes read off the wire, before decoding.
 	WireSize int64 `json:"wire_size"`
+
+	// Imported is the file a delivery was imported from, as in a.json or
+	// deliveries.ndjson:12; empty for deliveries that came over HTTP.
+	Imported string `json:"imported,omitempty"`
 }
 
 // Record is the small summary record of one delivery, kept apart from its

@@ -236,7 +236,11 @@ func (p *batchesPage) detail(a *App, width, height int) string {
 	}
 	add("status", statusBadge(r.Status)+st.Muted.Render(fmt.Sprintf("  delivery %d", r.Seq)))
 	add("received", r.ReceivedAt.Local().Format("2006-01-02 15:04:05"))
-	add("from", clean(r.Request.RemoteAddr))
+	if r.Request.Imported != "" {
+		add("imported", clean(r.Request.Imported))
+	} else {
+		add("from", clean(r.Request.RemoteAddr))
+	}
 	if r.Status == model.StatusRejected {
 		add("rejected", st.Bad.Render(clean(r.Reject)))
 		lines = append(lines, "", st.Muted.Render("Enter shows the body as it was received."))

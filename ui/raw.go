@@ -157,7 +157,11 @@ func (p *rawPage) meta(a *App) string {
 
 	add("delivery", fmt.Sprintf("%d, received %s", r.Seq,
 		r.ReceivedAt.Local().Format("2006-01-02 15:04:05.000")))
-	add("request", clean(q.Method+" "+q.Path)+st.Muted.Render("  from ")+clean(q.RemoteAddr))
+	if q.Imported != "" {
+		add("imported", clean(q.Imported))
+	} else {
+		add("request", clean(q.Method+" "+q.Path)+st.Muted.Render("  from ")+clean(q.RemoteAddr))
+	}
 	size := fmt.Sprintf("%s bytes stored", count(int(r.BodySize)))
 	if q.ContentEncoding != "" {
 		size += fmt.Sprintf(", %s bytes sent as %s", count(int(q.WireSize)), clean(q.ContentEncoding))
