@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -19,6 +20,10 @@ import (
 // answered once the program is asked to stop.
 const shutdownGrace = 10 * time.Second
 
+// forwardGrace is how long, once the listener has stopped, deliveries being
+// forwarded or waiting for a retry get to reach --forward.
+const forwardGrace = 5 * time.Second
+
 // listenCmd is `clustr-explorer [listen] [--headless]`. Its help texts are
 // in listenHelp, since they would not fit on the lines of its tags.
 type listenCmd struct {
@@ -26,6 +31,7 @@ type listenCmd struct {
 	DB      string   `name:"db" default:"./clustr-capture.db" env:"CLUSTR_EXPLORER_DB" help:"${db}"`
 	MaxBody byteSize `default:"64MiB" env:"CLUSTR_EXPLORER_MAX_BODY" help:"${max_body}"`
 	Secret  string   `placeholder:"S" env:"CLUSTR_EXPLORER_SECRET" help:"${secret}"`
+	Forward string   `placeholder:"URL" env:"CLUSTR_EXPLORER_FORWARD" help:"${forward}"`
 
 	// resolvedSecret is the secret in force, made when Secret is "auto".
 	resolvedSecret string `kong:"-"`
@@ -36,6 +42,8 @@ var listenHelp = map[string]string{
 	"addr":     "HOST:PORT to listen on; port 0 picks a free one.",
 	"db":       "Capture file to store deliveries in; created when missing.",
 	"max_body": "Largest body accepted once decompressed, as in 64MiB or 500MB.",
+	"forward": "Relay every accepted delivery, once stored, to URL (your own app), " +
+		"with its headers and " + listener.SeqHeader + "; failures are retried.",
 	"headless": "Capture only, without the interface; one log line per delivery on stderr.",
 	"secret": "Accept only deliveries to /hooks/S or with the header " +
 		listener.SecretHeader + ": S; auto makes a random one. " +
@@ -53,6 +61,10 @@ func (c *listenCmd) Run(env *runEnv) error {
 
 	secret, err := c.secret()
 	c.resolvedSecret = secret
+	if err != nil {
+		return err
+	}
+	forward, err := c.forwardURL()
 	if err != nil {
 		return err
 	}
@@ -87,6 +99,7 @@ func (c *listenCmd) Run(env *runEnv) error {
 		Version:       version,
 		Secret:        secret,
 		SnapshotToken: listener.NewToken(),
+		Forward:       forward,
 	})
 	server := l.Serve(ln)
 	live := c.announce(server, l, logger)
@@ -107,6 +120,7 @@ func (c *listenCmd) Run(env *runEnv) error {
 	if stopErr := stop(server); err == nil {
 		err = stopErr
 	}
+	stopForwarding(l, logger)
 	if removeErr := listener.RemoveLive(c.DB, live); removeErr != nil {
 		logger.Warn("the sidecar file was left behind", "err", removeErr)
 	}
@@ -131,6 +145,19 @@ func (c *listenCmd) secret() (string, error) {
 		return "", fmt.Errorf("%w; check --secret or CLUSTR_EXPLORER_SECRET", err)
 	}
 	return c.Secret, nil
+}
+
+// forwardURL checks --forward, "" for none.
+func (c *listenCmd) forwardURL() (string, error) {
+	if c.Forward == "" {
+		return "", nil
+	}
+	u, err := url.Parse(c.Forward)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("--forward %q is not an http or https URL; give one such as "+
+			"http://127.0.0.1:3000/webhook (or check CLUSTR_EXPLORER_FORWARD)", c.Forward)
+	}
+	return u.String(), nil
 }
 
 // hookURL is the URL to give Clustr: the listener's, with the secret's path
@@ -183,8 +210,11 @@ func (c *listenCmd) capture(env *runEnv, server *listener.Server, tunnels *tunne
 	url string, logger *slog.Logger) error {
 	fmt.Fprintf(env.stdout, "Listening on %s; capturing into %s. Stop with Ctrl-C.\n",
 		url, c.DB)
+	if c.Forward != "" {
+		fmt.Fprintf(env.stdout, "Forwarding each accepted delivery to %s.\n", c.Forward)
+	}
 	logger.Info("listening", "url", c.loggedURL(url), "db", c.DB,
-		"max_body", int64(c.MaxBody), "version", version)
+		"max_body", int64(c.MaxBody), "forward", c.Forward, "version", version)
 
 	var changes <-chan struct{}
 	if tunnels != nil {
@@ -223,7 +253,7 @@ func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.S
 	}()
 
 	logger.Info("listening", "url", c.loggedURL(url), "db", c.DB,
-		"max_body", int64(c.MaxBody), "version", version)
+		"max_body", int64(c.MaxBody), "forward", c.Forward, "version", version)
 	var current func() (string, bool)
 	if tunnels != nil {
 		current = tunnels.Current
@@ -243,6 +273,16 @@ func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.S
 		err = cause
 	}
 	return err
+}
+
+// stopForwarding waits, within forwardGrace, for the deliveries still being
+// forwarded; those it gives up on are stored all the same, so it only logs.
+func stopForwarding(l *listener.Listener, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), forwardGrace)
+	defer cancel()
+	if err := l.StopForwarding(ctx); err != nil {
+		logger.Warn("some deliveries were not forwarded", "err", err)
+	}
 }
 
 // stop shuts the server down, waiting for deliveries in flight.

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/clustr/clustr-explorer/generate"
+	"github.com/clustr/clustr-explorer/listener"
 	"github.com/clustr/clustr-explorer/model"
+	"github.com/clustr/clustr-explorer/storage"
 	"github.com/clustr/clustr-explorer/termtext"
 )
 
@@ -40,6 +42,11 @@ type sendCmd struct {
 	History       *int   `placeholder:"K" help:"${send_history}"`
 	Count         *int   `placeholder:"C" help:"${send_count}"`
 	Seed          *int64 `placeholder:"S" help:"${send_seed}"`
+
+	// Replay is the number of a stored delivery to send again; 0 for none,
+	// since deliveries are numbered from 1.
+	Replay uint64 `placeholder:"SEQ" xor:"payloads" help:"${send_replay}"`
+	DB     string `name:"db" placeholder:"FILE" default:"./clustr-capture.db" help:"${send_db}"`
 }
 
 var sendHelp = map[string]string{
@@ -52,6 +59,9 @@ var sendHelp = map[string]string{
 		"as with full history; 0, the default, leaves out the engagement block.",
 	"send_count": "With --generate: how many payloads to send (default 1).",
 	"send_seed":  "With --generate: the first payload's seed; the next ones count up (default 1).",
+	"send_replay": "Send stored delivery SEQ again, its body and headers as they were stored " +
+		"(see --db).",
+	"send_db": "With --replay: the capture file to read it from, opened read-only.",
 }
 
 // Run posts the chosen samples, or generated payloads, and prints each
@@ -63,6 +73,9 @@ func (c *sendCmd) Run(env *runEnv) error {
 			return err
 		}
 		return sendGenerated(env.ctx, c.URL, plan, env.stdout)
+	}
+	if c.Replay != 0 {
+		return replay(env.ctx, c.URL, c.DB, c.Replay, env.stdout)
 	}
 	if c.Clients != nil || c.Opportunities != nil || c.History != nil || c.Count != nil ||
 		c.Seed != nil {
@@ -182,7 +195,11 @@ func postBody(ctx context.Context, client *http.Client, target string,
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "clustr-explorer/"+version)
+	return doPost(client, req)
+}
 
+// doPost makes a request and returns the answer's status and text.
+func doPost(client *http.Client, req *http.Request) (int, string, error) {
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, "", err
@@ -363,4 +380,60 @@ func sizeText(n int64) string {
 	default:
 		return fmt.Sprintf("%.1f MB", float64(n)/1000/1000)
 	}
+}
+
+// replay posts stored delivery seq of the capture file db to target, its
+// body byte for byte with the headers it was stored with (less those that
+// only described its first journey, see listener.RelayHeader), and prints
+// the answer as sendSamples does.
+func replay(ctx context.Context, target, db string, seq uint64, out io.Writer) error {
+	target, err := normalURL(target)
+	if err != nil {
+		return err
+	}
+
+	store, err := storage.Open(db, storage.Options{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("%w; check --db", err)
+	}
+	defer store.Close()
+
+	rec, err := store.Record(seq)
+	if err != nil {
+		return fmt.Errorf("%w; check --replay", err)
+	}
+	if rec.Truncated {
+		return fmt.Errorf("delivery %d was over the size limit and only its first %d bytes "+
+			"were kept; it cannot be sent again", seq, rec.BodySize)
+	}
+	body, err := store.Body(seq)
+	if err != nil {
+		return err
+	}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header = listener.RelayHeader(rec.Request.Header)
+	if _, ok := req.Header["User-Agent"]; !ok {
+		// An empty value keeps Go's own User-Agent out, as it was not sent.
+		req.Header.Set("User-Agent", "")
+	}
+
+	client := &http.Client{Timeout: sendTimeout}
+	code, answer, err := doPost(client, req)
+	if ctx.Err() != nil {
+		return fmt.Errorf("send to %s: stopped before delivery %d was answered", target, seq)
+	}
+	if err != nil {
+		return fmt.Errorf("send to %s: %s: is it running?", target, reason(err))
+	}
+
+	fmt.Fprintf(out, "delivery %d -> %d %s\n", seq, code, answer)
+	if code < 200 || code > 299 {
+		return fmt.Errorf("send to %s: delivery %d was not accepted; the answer above says why",
+			target, seq)
+	}
+	return nil
 }

@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -232,5 +236,87 @@ func TestSendGenerateFlags(t *testing.T) {
 			t.Errorf("send %s: status %d, stdout %q, stderr %q, want it to say %q",
 				strings.Join(c.args, " "), r.status, r.stdout, r.stderr, c.want)
 		}
+	}
+}
+
+// TestSendReplay stores a compressed delivery through a real listener and
+// replays it to a loopback target, which must get the stored body byte for
+// byte and the stored headers, less the encoding, the host and the secret.
+func TestSendReplay(t *testing.T) {
+	const secret = "replay-test-secret-123"
+	store, server := startListener(t, listener.Options{Secret: secret})
+
+	body := readFixture(t, "doc-completed.json")
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	req, err := http.NewRequest(http.MethodPost, server.URL(), &zipped)
+	if err != nil {
+		t.Fatalf("build request: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("User-Agent", "Clustr-Webhooks/2.1")
+	req.Header.Set("X-Clustr-Signature", "sha256=abc")
+	req.Header.Set(listener.SecretHeader, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("deliver: %v", err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("delivery answered %d", resp.StatusCode)
+	}
+
+	// The capture must be let go of before it can be opened read-only.
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := server.Shutdown(stopCtx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	path := store.Path()
+	if err := store.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	var got struct {
+		header http.Header
+		body   []byte
+	}
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.header = r.Header.Clone()
+		got.body, _ = io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"received":true}`)
+	}))
+	defer target.Close()
+
+	r := runCLI(t, "send", target.URL+"/app", "--replay", "1", "--db", path)
+	if r.status != 0 || r.stderr != "" {
+		t.Fatalf("send --replay: status %d, stderr %q", r.status, r.stderr)
+	}
+	if want := "delivery 1 -> 200 {\"received\":true}\n"; r.stdout != want {
+		t.Errorf("send --replay printed %q, want %q", r.stdout, want)
+	}
+
+	if !bytes.Equal(got.body, body) {
+		t.Errorf("the target got %d bytes, not the %d stored", len(got.body), len(body))
+	}
+	for _, name := range []string{"Content-Type", "User-Agent", "X-Clustr-Signature"} {
+		if got.header.Get(name) != req.Header.Get(name) {
+			t.Errorf("%s: replayed %q, stored %q", name, got.header.Get(name),
+				req.Header.Get(name))
+		}
+	}
+	for _, name := range []string{"Content-Encoding", listener.SecretHeader} {
+		if v, ok := got.header[name]; ok {
+			t.Errorf("%s was replayed: %q", name, v)
+		}
+	}
+
+	r = runCLI(t, "send", target.URL, "--replay", "9", "--db", path)
+	if r.status != 1 || !strings.Contains(r.stderr, "no delivery 9") {
+		t.Errorf("replay of a missing delivery: status %d, stderr %q", r.status, r.stderr)
 	}
 }

@@ -50,6 +50,10 @@ func (l *Listener) deliver(w http.ResponseWriter, r *http.Request) {
 		a.Seq = stored.Seq
 	}
 	writeJSON(w, code, answer)
+	if code == http.StatusOK {
+		// Queued after the answer is written, and never waited for.
+		l.forward(r, stored.Seq)
+	}
 
 	l.log.Info("delivery", "seq", stored.Seq, "status", rec.Status, "code", code,
 		"remote", r.RemoteAddr, "bytes", b.size, "path", path,

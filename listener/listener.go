@@ -58,6 +58,22 @@ type Options struct {
 	// the capture. Empty leaves /_snapshot an ordinary webhook path.
 	SnapshotToken string
 
+	// Forward, when set, is a URL that every accepted delivery is relayed
+	// to once it is stored, without delaying the sender's answer: the
+	// stored body, the sender's headers (see RelayHeader) and SeqHeader.
+	// Failures are retried and every attempt is recorded in the store.
+	Forward string
+
+	// ForwardBackoff is the wait before each retry of a failed forward, so
+	// that there are len(ForwardBackoff)+1 attempts; nil takes
+	// DefaultForwardBackoff. ForwardTimeout bounds one attempt,
+	// ForwardQueue is how many deliveries may wait and ForwardWorkers how
+	// many are forwarded at once; each zero takes the Default of its name.
+	ForwardBackoff []time.Duration
+	ForwardTimeout time.Duration
+	ForwardQueue   int
+	ForwardWorkers int
+
 	// The server's limits; each zero field takes the Default of its name.
 	ReadHeaderTimeout time.Duration
 	BodyIdleTimeout   time.Duration
@@ -92,6 +108,18 @@ func (o Options) withDefaults() Options {
 	if o.MaxHeaderBytes <= 0 {
 		o.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
+	if o.ForwardBackoff == nil {
+		o.ForwardBackoff = DefaultForwardBackoff
+	}
+	if o.ForwardTimeout <= 0 {
+		o.ForwardTimeout = DefaultForwardTimeout
+	}
+	if o.ForwardQueue <= 0 {
+		o.ForwardQueue = DefaultForwardQueue
+	}
+	if o.ForwardWorkers <= 0 {
+		o.ForwardWorkers = DefaultForwardWorkers
+	}
 	return o
 }
 
@@ -109,12 +137,15 @@ type Listener struct {
 	snapshotToken *digest
 
 	unauthorized atomic.Uint64
+
+	// forwarder relays accepted deliveries; nil without Options.Forward.
+	forwarder *forwarder
 }
 
 // New returns a Listener that writes every delivery into store.
 func New(store *storage.Store, opts Options) *Listener {
 	opts = opts.withDefaults()
-	return &Listener{
+	l := &Listener{
 		store:         store,
 		opts:          opts,
 		log:           opts.Logger,
@@ -122,6 +153,10 @@ func New(store *storage.Store, opts Options) *Listener {
 		secretText:    opts.Secret,
 		snapshotToken: digestOf(opts.SnapshotToken),
 	}
+	if opts.Forward != "" {
+		l.forwarder = newForwarder(store, opts)
+	}
+	return l
 }
 
 // Unauthorized returns how many requests have been refused for want of the
