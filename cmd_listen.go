@@ -263,6 +263,13 @@ func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.S
 		ListenURL:    url,
 		Unauthorized: l.Unauthorized,
 		Tunnel:       current,
+		Forward:      c.Forward,
+		ForwardStatus: func() (string, bool) {
+			if c.Forward == "" {
+				return "", false
+			}
+			return l.ForwardStatus()
+		},
 		SendSamples: func(ctx context.Context) error {
 			return sendSamples(ctx, url, builtinSamples(), nil)
 		},

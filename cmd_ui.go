@@ -11,12 +11,14 @@ import (
 // stdout or stderr while it runs: logs go to the --log file.
 func runInterface(ctx context.Context, opts interfaceOptions) error {
 	return ui.Run(ctx, ui.Options{
-		Store:        opts.Store,
-		ListenURL:    opts.ListenURL,
-		SendSamples:  opts.SendSamples,
-		Unauthorized: opts.Unauthorized,
-		Tunnel:       opts.Tunnel,
-		SnapshotOf:   opts.SnapshotOf,
-		Logger:       opts.Logger,
+		Store:         opts.Store,
+		ListenURL:     opts.ListenURL,
+		SendSamples:   opts.SendSamples,
+		Unauthorized:  opts.Unauthorized,
+		Tunnel:        opts.Tunnel,
+		SnapshotOf:    opts.SnapshotOf,
+		Forward:       opts.Forward,
+		ForwardStatus: opts.ForwardStatus,
+		Logger:        opts.Logger,
 	})
 }

@@ -47,6 +47,11 @@ type interfaceOptions struct {
 	// capture file itself.
 	SnapshotOf string
 
+	// Forward is where accepted deliveries are relayed; empty for none.
+	// ForwardStatus says whether relaying fails, and why.
+	Forward       string
+	ForwardStatus func() (lastErr string, failing bool)
+
 	// SendSamples posts the built-in samples to the listener; nil when
 	// nothing is listening.
 	SendSamples func(context.Context) error

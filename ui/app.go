@@ -44,6 +44,11 @@ type Options struct {
 	// when no tunnel is watched.
 	Tunnel func() (publicURL string, ok bool)
 
+	// Forward is where the listener relays accepted deliveries; empty for
+	// none. ForwardStatus says whether relaying is failing, and why.
+	Forward       string
+	ForwardStatus func() (lastErr string, failing bool)
+
 	// SnapshotOf is the capture file that Store is a copy of, taken from
 	// the clustr-explorer capturing into it; empty when Store is the file.
 	SnapshotOf string
@@ -259,7 +264,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		for _, v := range a.views {
 			for _, p := range v.stack {
 				if rp, ok := p.(*rawPage); ok && rp.record.Seq == msg.seq && rp.body == nil {
-					rp.body, rp.err = msg.body, msg.err
+					rp.body, rp.err, rp.forwards = msg.body, msg.err, msg.forwards
 					if rp.body == nil && rp.err == nil {
 						rp.body = []byte{}
 					}
@@ -526,6 +531,13 @@ func (a *App) status(width int) string {
 		st.StatusBar.Render(plural(a.catalog.count, "delivery", "deliveries")))
 	if n := len(a.fresh); n > 0 {
 		parts = append(parts, st.StatusKey.Render(fmt.Sprintf("%d new", n)))
+	}
+	if a.opts.Forward != "" && a.opts.ForwardStatus != nil {
+		if reason, failing := a.opts.ForwardStatus(); failing {
+			parts = append(parts, st.StatusBad.Render("forward failing: "+clean(reason)))
+		} else {
+			parts = append(parts, st.StatusBar.Render("forwarding → "+clean(a.opts.Forward)))
+		}
 	}
 	if a.opts.Unauthorized != nil {
 		if n := a.opts.Unauthorized(); n > 0 {

@@ -440,3 +440,26 @@ func TestEmptyPageTellsWhereTheSecretGoes(t *testing.T) {
 	waitFor(t, tm, "ngrok http 26104 and give Clustr the https URL it prints followed by "+
 		"/hooks/s3cr3t-s3cr3t-s3cr3t")
 }
+
+func TestForwardingShowsInTheStatusLineAndTheRawView(t *testing.T) {
+	store := capture(t, "doc-full-history.json")
+	at := time.Date(2026, 12, 3, 15, 4, 5, 0, time.Local)
+	for i, status := range []int{503, 503, 200} {
+		a := storage.ForwardAttempt{Attempt: i + 1, At: at.Add(time.Duration(i) * time.Second),
+			Duration: 12 * time.Millisecond, Status: status}
+		if err := store.AddForwardAttempt(1, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var failing atomic.Bool
+	status := func() (string, bool) { return "503 Service Unavailable", failing.Load() }
+	tm := start(t, Options{Store: store, ListenURL: "http://127.0.0.1:9/",
+		Forward: "http://127.0.0.1:3000/hook", ForwardStatus: status}, 140, 40)
+	waitFor(t, tm, "forwarding → http://127.0.0.1:3000/hook")
+	failing.Store(true)
+	waitFor(t, tm, "forward failing: 503 Service Unavailable")
+
+	press(tm, "r")
+	waitFor(t, tm, "attempt 1 at 15:04:05.000, 12ms  ✗ 503", "attempt 2 at 15:04:06.000",
+		"attempt 3 at 15:04:07.000, 12ms  ✓ 200")
+}

@@ -190,17 +190,20 @@ func decodeClients(store *storage.Store, seq uint64) tea.Cmd {
 	}
 }
 
-// rawBodyMsg carries a body read for the raw view.
+// rawBodyMsg carries a body read for the raw view, with the attempts to
+// forward it.
 type rawBodyMsg struct {
-	seq  uint64
-	body []byte
-	err  error
+	seq      uint64
+	body     []byte
+	forwards []storage.ForwardAttempt
+	err      error
 }
 
 // readRaw reads the body of delivery seq off the UI goroutine.
 func readRaw(store *storage.Store, seq uint64) tea.Cmd {
 	return func() tea.Msg {
 		body, err := store.Body(seq)
-		return rawBodyMsg{seq: seq, body: body, err: err}
+		forwards, _ := store.ForwardAttempts(seq)
+		return rawBodyMsg{seq: seq, body: body, forwards: forwards, err: err}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -19,14 +20,15 @@ import (
 // when it is JSON and as sent when it is not. A rejected body opens at the
 // line where it broke, with a mark under the column.
 type rawPage struct {
-	record storage.Record
-	body   []byte // nil until read
-	err    error
-	lines  []rawLine // the metadata card, then the body, built once it is read
-	isJSON bool
-	built  bool
-	offset int
-	height int
+	record   storage.Record
+	body     []byte // nil until read
+	forwards []storage.ForwardAttempt
+	err      error
+	lines    []rawLine // the metadata card, then the body, built once it is read
+	isJSON   bool
+	built    bool
+	offset   int
+	height   int
 }
 
 // rawLine is one line of the raw view: a line of the metadata card (no is
@@ -176,6 +178,14 @@ func (p *rawPage) meta(a *App) string {
 	for _, w := range r.Warnings {
 		add("warning", st.Warn.Render(clean(w)))
 	}
+	for _, f := range p.forwards {
+		outcome := st.Good.Render(fmt.Sprintf("✓ %d", f.Status))
+		if !f.OK() {
+			outcome = st.Bad.Render("✗ " + clean(forwardFailure(f)))
+		}
+		add("forwarded", fmt.Sprintf("attempt %d at %s, %s  ", f.Attempt,
+			f.At.Local().Format("15:04:05.000"), f.Duration.Round(time.Millisecond))+outcome)
+	}
 	names := make([]string, 0, len(q.Header))
 	for name := range q.Header {
 		names = append(names, name)
@@ -230,4 +240,12 @@ func colorJSON(line string, st *Styles) string {
 		}
 	}
 	return b.String()
+}
+
+// forwardFailure says why a forward attempt failed.
+func forwardFailure(f storage.ForwardAttempt) string {
+	if f.Error != "" {
+		return f.Error
+	}
+	return fmt.Sprintf("%d", f.Status)
 }

@@ -17,7 +17,7 @@ type statusTickMsg struct{}
 // pollStatus redraws the status line every second while a secret guards
 // the listener or a tunnel is watched, since neither reaches a page.
 func (a *App) pollStatus() tea.Cmd {
-	if a.opts.Unauthorized == nil && a.opts.Tunnel == nil {
+	if a.opts.Unauthorized == nil && a.opts.Tunnel == nil && a.opts.ForwardStatus == nil {
 		return nil
 	}
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return statusTickMsg{} })
