@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +33,10 @@ type listenCmd struct {
 	MaxBody byteSize `default:"64MiB" env:"CLUSTR_EXPLORER_MAX_BODY" help:"${max_body}"`
 	Secret  string   `placeholder:"S" env:"CLUSTR_EXPLORER_SECRET" help:"${secret}"`
 	Forward string   `placeholder:"URL" env:"CLUSTR_EXPLORER_FORWARD" help:"${forward}"`
+	Ngrok   bool     `env:"CLUSTR_EXPLORER_NGROK" help:"${ngrok}"`
+
+	// inProcess is the tunnel opened with --ngrok; nil without it.
+	inProcess *tunnel.InProcess `kong:"-"`
 
 	// resolvedSecret is the secret in force, made when Secret is "auto".
 	resolvedSecret string `kong:"-"`
@@ -42,6 +47,8 @@ var listenHelp = map[string]string{
 	"addr":     "HOST:PORT to listen on; port 0 picks a free one.",
 	"db":       "Capture file to store deliveries in; created when missing.",
 	"max_body": "Largest body accepted once decompressed, as in 64MiB or 500MB.",
+	"ngrok": "Open an ngrok tunnel to the listener from this process, with the " +
+		"authtoken in NGROK_AUTHTOKEN; the listener serves locally either way.",
 	"forward": "Relay every accepted delivery, once stored, to URL (your own app), " +
 		"with its headers and " + listener.SeqHeader + "; failures are retried.",
 	"headless": "Capture only, without the interface; one log line per delivery on stderr.",
@@ -106,6 +113,11 @@ func (c *listenCmd) Run(env *runEnv) error {
 	watchCtx, stopWatching := context.WithCancel(env.ctx)
 	defer stopWatching()
 	tunnels := watchTunnels(watchCtx, ln, logger)
+	if c.Ngrok {
+		c.inProcess = tunnel.Open(watchCtx, os.Getenv("NGROK_AUTHTOKEN"), server.URL())
+		defer c.inProcess.Close()
+		go c.reportTunnel(watchCtx, env, hookURL(server, secret), logger)
+	}
 
 	if c.Headless {
 		err = c.capture(env, server, tunnels, hookURL(server, secret), logger)
@@ -178,6 +190,38 @@ func (c *listenCmd) announce(server *listener.Server, l *listener.Listener,
 		logger.Warn("snapshots of this capture cannot be taken", "err", err)
 	}
 	return live
+}
+
+// reportTunnel logs what became of the --ngrok tunnel, and says it on the
+// terminal when headless: its public URL, or why there is none.
+func (c *listenCmd) reportTunnel(ctx context.Context, env *runEnv, local string,
+	logger *slog.Logger) {
+	deadline := time.After(time.Minute)
+	for {
+		if public, ok := c.inProcess.Current(); ok {
+			url := tunnel.HookURL(public, local)
+			logger.Info("ngrok tunnel opened", "url", c.loggedURL(url))
+			if c.Headless {
+				fmt.Fprintf(env.stdout, "Public URL through ngrok: %s\n", url)
+			}
+			return
+		}
+		if problem := c.inProcess.Problem(); problem != "opening the ngrok tunnel…" {
+			logger.Warn("no ngrok tunnel", "err", problem)
+			if c.Headless {
+				fmt.Fprintf(env.stderr, "No ngrok tunnel: %s; listening locally all the same.\n",
+					problem)
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline:
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // watchTunnels starts looking for an ngrok tunnel to the listener; nil
@@ -255,15 +299,23 @@ func (c *listenCmd) browse(env *runEnv, store *storage.Store, server *listener.S
 	logger.Info("listening", "url", c.loggedURL(url), "db", c.DB,
 		"max_body", int64(c.MaxBody), "forward", c.Forward, "version", version)
 	var current func() (string, bool)
-	if tunnels != nil {
+	var problem func() string
+	switch {
+	case c.inProcess != nil:
+		current, problem = c.inProcess.Current, c.inProcess.Problem
+	case tunnels != nil:
 		current = tunnels.Current
 	}
 	err := runInterface(ctx, interfaceOptions{
-		Store:        store,
-		ListenURL:    url,
-		Unauthorized: l.Unauthorized,
-		Tunnel:       current,
-		Forward:      c.Forward,
+		Store:         store,
+		ListenURL:     url,
+		Unauthorized:  l.Unauthorized,
+		Tunnel:        current,
+		TunnelProblem: problem,
+		Forward:       c.Forward,
+		Replay: func(ctx context.Context, seq uint64) (int, string, error) {
+			return replayFrom(ctx, store, c.Forward, seq)
+		},
 		ForwardStatus: func() (string, bool) {
 			if c.Forward == "" {
 				return "", false

@@ -398,22 +398,38 @@ func replay(ctx context.Context, target, db string, seq uint64, out io.Writer) e
 	}
 	defer store.Close()
 
+	code, answer, err := replayFrom(ctx, store, target, seq)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "delivery %d -> %d %s\n", seq, code, answer)
+	if code < 200 || code > 299 {
+		return fmt.Errorf("send to %s: delivery %d was not accepted; the answer above says why",
+			target, seq)
+	}
+	return nil
+}
+
+// replayFrom sends stored delivery seq to target as it was stored, body
+// and headers, and returns the answer.
+func replayFrom(ctx context.Context, store *storage.Store, target string,
+	seq uint64) (int, string, error) {
 	rec, err := store.Record(seq)
 	if err != nil {
-		return fmt.Errorf("%w; check --replay", err)
+		return 0, "", fmt.Errorf("%w; check --replay", err)
 	}
 	if rec.Truncated {
-		return fmt.Errorf("delivery %d was over the size limit and only its first %d bytes "+
-			"were kept; it cannot be sent again", seq, rec.BodySize)
+		return 0, "", fmt.Errorf("delivery %d was over the size limit and only its first %d "+
+			"bytes were kept; it cannot be sent again", seq, rec.BodySize)
 	}
 	body, err := store.Body(seq)
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 	req.Header = listener.RelayHeader(rec.Request.Header)
 	if _, ok := req.Header["User-Agent"]; !ok {
@@ -424,16 +440,11 @@ func replay(ctx context.Context, target, db string, seq uint64, out io.Writer) e
 	client := &http.Client{Timeout: sendTimeout}
 	code, answer, err := doPost(client, req)
 	if ctx.Err() != nil {
-		return fmt.Errorf("send to %s: stopped before delivery %d was answered", target, seq)
-	}
-	if err != nil {
-		return fmt.Errorf("send to %s: %s: is it running?", target, reason(err))
-	}
-
-	fmt.Fprintf(out, "delivery %d -> %d %s\n", seq, code, answer)
-	if code < 200 || code > 299 {
-		return fmt.Errorf("send to %s: delivery %d was not accepted; the answer above says why",
+		return 0, "", fmt.Errorf("send to %s: stopped before delivery %d was answered",
 			target, seq)
 	}
-	return nil
+	if err != nil {
+		return 0, "", fmt.Errorf("send to %s: %s: is it running?", target, reason(err))
+	}
+	return code, answer, nil
 }

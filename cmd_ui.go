@@ -15,9 +15,11 @@ func runInterface(ctx context.Context, opts interfaceOptions) error {
 		ListenURL:     opts.ListenURL,
 		SendSamples:   opts.SendSamples,
 		Unauthorized:  opts.Unauthorized,
+		TunnelProblem: opts.TunnelProblem,
 		Tunnel:        opts.Tunnel,
 		SnapshotOf:    opts.SnapshotOf,
 		Forward:       opts.Forward,
+		Replay:        opts.Replay,
 		ForwardStatus: opts.ForwardStatus,
 		Logger:        opts.Logger,
 	})

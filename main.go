@@ -42,10 +42,17 @@ type interfaceOptions struct {
 	// without its path; nil when nothing is listening.
 	Tunnel func() (publicURL string, ok bool)
 
+	// TunnelProblem says why the tunnel opened with --ngrok is not up; nil
+	// without --ngrok.
+	TunnelProblem func() string
+
 	// SnapshotOf is the capture file that Store is a snapshot of, taken
 	// from the clustr-explorer capturing into it; empty when Store is the
 	// capture file itself.
 	SnapshotOf string
+
+	// Replay resends a stored delivery to Forward; see ui.Options.
+	Replay func(ctx context.Context, seq uint64) (int, string, error)
 
 	// Forward is where accepted deliveries are relayed; empty for none.
 	// ForwardStatus says whether relaying fails, and why.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -45,6 +46,8 @@ func (a *App) actionKey(msg tea.KeyPressMsg, top page) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(msg, a.keys.Raw):
 		return a.openRaw(top), true
+	case key.Matches(msg, a.keys.Replay):
+		return a.replay(top), true
 	case key.Matches(msg, a.keys.ExportCSV):
 		return a.exportScreen(top, export.CSV), true
 	case key.Matches(msg, a.keys.ExportJSON):
@@ -55,6 +58,44 @@ func (a *App) actionKey(msg tea.KeyPressMsg, top page) (tea.Cmd, bool) {
 	}
 	return nil, false
 }
+
+// replay resends the delivery on screen to the --forward URL and shows
+// the answer.
+func (a *App) replay(top page) tea.Cmd {
+	d, ok := top.(deliverer)
+	if rp, isRaw := top.(*rawPage); isRaw {
+		d, ok = rawDelivery{rp}, true
+	}
+	if !ok {
+		return a.say(true, "Open a delivery to replay it.")
+	}
+	r, ok := d.delivery(a)
+	if !ok {
+		return nil
+	}
+	if a.opts.Replay == nil || a.opts.Forward == "" {
+		return a.say(true, "Replay sends to the app given with --forward URL; without one, "+
+			"use clustr-explorer send URL --replay %d.", r.Seq)
+	}
+	replay, seq := a.opts.Replay, r.Seq
+	return tea.Batch(a.say(false, "Replaying delivery %d to %s…", seq, a.opts.Forward),
+		func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			code, answer, err := replay(ctx, seq)
+			if err != nil {
+				return noticeMsg{text: fmt.Sprintf("Replay of delivery %d failed: %v", seq, err),
+					bad: true}
+			}
+			return noticeMsg{text: fmt.Sprintf("Replayed delivery %d: %d %s", seq, code, answer),
+				bad: code < 200 || code > 299}
+		})
+}
+
+// rawDelivery lets the raw view say which delivery it shows.
+type rawDelivery struct{ p *rawPage }
+
+func (r rawDelivery) delivery(*App) (storage.Record, bool) { return r.p.record, true }
 
 func (a *App) openRaw(top page) tea.Cmd {
 	if _, ok := top.(*rawPage); ok {

@@ -44,6 +44,14 @@ type Options struct {
 	// when no tunnel is watched.
 	Tunnel func() (publicURL string, ok bool)
 
+	// TunnelProblem says why a tunnel opened by this process is not up, in
+	// one sentence; nil when the process opens none.
+	TunnelProblem func() string
+
+	// Replay resends a stored delivery to the Forward URL, as stored, and
+	// returns the answer; nil without --forward.
+	Replay func(ctx context.Context, seq uint64) (code int, answer string, err error)
+
 	// Forward is where the listener relays accepted deliveries; empty for
 	// none. ForwardStatus says whether relaying is failing, and why.
 	Forward       string
@@ -110,6 +118,7 @@ type App struct {
 	// the whole body is decoded.
 	clientLists map[uint64]decoded
 	every       everything
+	changed     map[string]bool // batches whose clients changed since earlier ones
 
 	changes     <-chan struct{}
 	unsubscribe func()
@@ -323,6 +332,7 @@ func (a *App) filed(msg recordsMsg) tea.Cmd {
 	}
 	a.loaded = true
 	a.batchesPage().refresh(a)
+	a.readSmallCaptures()
 	cmds := []tea.Cmd{a.readEverything()}
 
 	if !msg.initial && len(msg.records) > 0 {

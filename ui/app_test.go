@@ -463,3 +463,25 @@ func TestForwardingShowsInTheStatusLineAndTheRawView(t *testing.T) {
 	waitFor(t, tm, "attempt 1 at 15:04:05.000, 12ms  ✗ 503", "attempt 2 at 15:04:06.000",
 		"attempt 3 at 15:04:07.000, 12ms  ✓ 200")
 }
+
+func TestReplayResendsToTheForwardTarget(t *testing.T) {
+	store := capture(t, "doc-full-history.json")
+	var replayed atomic.Uint64
+	replay := func(_ context.Context, seq uint64) (int, string, error) {
+		replayed.Store(seq)
+		return 200, `{"received":true}`, nil
+	}
+	tm := start(t, Options{Store: store, Forward: "http://127.0.0.1:3000/hook", Replay: replay},
+		120, 30)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "R")
+	waitFor(t, tm, `Replayed delivery 1: 200 {"received":true}`)
+	if replayed.Load() != 1 {
+		t.Errorf("replayed delivery %d, want 1", replayed.Load())
+	}
+
+	tm = start(t, Options{Store: store}, 120, 30)
+	waitFor(t, tm, "batch_hist001")
+	press(tm, "R")
+	waitFor(t, tm, "Replay sends to the app given with --forward URL")
+}

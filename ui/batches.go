@@ -27,6 +27,7 @@ type batchesPage struct {
 type builtRow struct {
 	seq        uint64
 	fresh      bool
+	changed    bool
 	deliveries int
 	cells      []string
 }
@@ -107,7 +108,7 @@ func (p *batchesPage) buildRows(a *App, batches []*batch) {
 	for _, b := range batches {
 		row, ok := p.built[b.key]
 		if !ok || row.seq != b.latest().Seq || row.fresh != a.fresh[b.key] ||
-			row.deliveries != len(b.deliveries) {
+			row.deliveries != len(b.deliveries) || row.changed != a.changed[b.key] {
 			stale = append(stale, b)
 		}
 	}
@@ -122,9 +123,9 @@ func (p *batchesPage) buildRows(a *App, batches []*batch) {
 		lo, hi := len(stale)*part/parts, len(stale)*(part+1)/parts
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
-				b, fresh := stale[i], a.fresh[stale[i].key]
-				rows[i] = builtRow{seq: b.latest().Seq, fresh: fresh,
-					deliveries: len(b.deliveries), cells: batchRow(b, fresh)}
+				b, fresh, changed := stale[i], a.fresh[stale[i].key], a.changed[stale[i].key]
+				rows[i] = builtRow{seq: b.latest().Seq, fresh: fresh, changed: changed,
+					deliveries: len(b.deliveries), cells: batchRow(b, fresh, changed)}
 			}
 		})
 	}
@@ -134,7 +135,7 @@ func (p *batchesPage) buildRows(a *App, batches []*batch) {
 	}
 }
 
-func batchRow(b *batch, fresh bool) []string {
+func batchRow(b *batch, fresh, changed bool) []string {
 	r := b.latest()
 	mark := ""
 	if fresh {
@@ -150,7 +151,7 @@ func batchRow(b *batch, fresh bool) []string {
 	}
 	if r.Status == model.StatusRejected {
 		return []string{mark, statusBadge(r.Status), receivedAt(r.ReceivedAt), batchID, jobID,
-			deliveries(b), "", "", "", "", notes(b)}
+			deliveries(b), "", "", "", "", notes(b, changed)}
 	}
 	return []string{
 		mark,
@@ -163,12 +164,12 @@ func batchRow(b *batch, fresh bool) []string {
 		fmt.Sprint(r.Opportunities),
 		fmt.Sprint(r.TargetOpportunities),
 		best,
-		notes(b),
+		notes(b, changed),
 	}
 }
 
 // notes is the last column: why a delivery failed, else its custom fields.
-func notes(b *batch) string {
+func notes(b *batch, changed bool) string {
 	r := b.latest()
 	switch {
 	case r.Status == model.StatusRejected:
@@ -190,6 +191,9 @@ func notes(b *batch) string {
 	if n := b.redeliveries(); n > 0 {
 		parts = append([]string{fmt.Sprintf("↻ %s", plural(n, "redelivery", "redeliveries"))},
 			parts...)
+	}
+	if changed {
+		parts = append([]string{"Δ changed"}, parts...)
 	}
 	return strings.Join(parts, " ")
 }

@@ -70,9 +70,60 @@ func (a *App) readEverything() tea.Cmd {
 		}
 		a.every.rows = append(a.every.rows, rows...)
 	}
+	a.changed = changedBatches(a.cache, sources)
+	a.batchesPage().refresh(a)
 	a.opportunitiesPage().refresh(a)
 	a.companiesPage().refresh(a)
 	return nil
+}
+
+// eagerBytes and eagerDeliveries bound a capture whose bodies are read as
+// soon as it opens, for the views across batches and the Batches page's
+// marks of what changed; a larger one is read when those views are opened.
+const (
+	eagerBytes      = 64 << 20
+	eagerDeliveries = 500
+)
+
+// readSmallCaptures asks for every batch's body at once when they are few
+// and small enough to read without being asked.
+func (a *App) readSmallCaptures() {
+	if a.every.wanted {
+		return
+	}
+	sources := a.catalog.sources()
+	if len(sources) > eagerDeliveries {
+		return
+	}
+	var total int64
+	for _, r := range sources {
+		total += r.BodySize
+	}
+	if total <= eagerBytes {
+		a.every.wanted = true
+	}
+}
+
+// changedBatches names the batches in which a client's paths differ from
+// the client's latest earlier batch: a path new or gone, a score moved, an
+// engagement added.
+func changedBatches(cache map[uint64]decoded, sources []storage.Record) map[string]bool {
+	changed := map[string]bool{}
+	seen := map[string]model.Result{}
+	for _, r := range sources { // oldest batch first
+		d := cache[r.Seq]
+		if d.payload == nil {
+			continue
+		}
+		for _, res := range d.payload.Results {
+			k := clientKey(res.Client)
+			if prev, ok := seen[k]; ok && !model.Compare(prev, res).Empty() {
+				changed[batchKey(r)] = true
+			}
+			seen[k] = res
+		}
+	}
+	return changed
 }
 
 // progress says how many of the bodies the views need are read.

@@ -35,6 +35,7 @@ type KeyMap struct {
 	CopyJSON   key.Binding
 	Browse     key.Binding
 	Samples    key.Binding
+	Replay     key.Binding
 
 	CopyPublicURL key.Binding
 
@@ -77,6 +78,7 @@ func newKeyMap() KeyMap {
 		CopyJSON:   b([]string{"Y"}, "Y", "copy row JSON"),
 		Browse:     b([]string{"o"}, "o", "open LinkedIn"),
 		Samples:    b([]string{"p"}, "p", "post samples"),
+		Replay:     b([]string{"R"}, "R", "replay to --forward"),
 
 		CopyPublicURL: b([]string{"u"}, "u", "copy the public URL"),
 
@@ -98,6 +100,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Batches, k.Opportunities, k.Companies, k.NextView, k.PrevView, k.Earlier, k.Later},
 		{k.Filter, k.Sort, k.Reverse, k.TargetOnly, k.MinScore},
 		{k.Raw, k.ExportCSV, k.ExportJSON, k.CopyURL, k.CopyJSON, k.Browse, k.Samples,
-			k.CopyPublicURL, k.Help, k.Quit},
+			k.Replay, k.CopyPublicURL, k.Help, k.Quit},
 	}
 }

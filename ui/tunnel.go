@@ -56,6 +56,11 @@ func (a *App) tunnelStatus() string {
 	if public, ok := a.publicURL(); ok {
 		return st.StatusKey.Render("⇄") + st.StatusBar.Render(" "+clean(public))
 	}
+	if a.opts.TunnelProblem != nil {
+		if problem := a.opts.TunnelProblem(); problem != "" {
+			return st.StatusBad.Render("no tunnel: " + clean(problem))
+		}
+	}
 	return st.StatusBar.Render("no tunnel: run " + a.tunnelHint())
 }
 

@@ -60,3 +60,11 @@ func TestNoTunnelPartWithoutAWatcher(t *testing.T) {
 			s, a.keys.CopyPublicURL.Enabled())
 	}
 }
+
+func TestStatusLineSaysWhyTheInProcessTunnelIsDown(t *testing.T) {
+	problem := func() string { return "--ngrok needs an authtoken: set NGROK_AUTHTOKEN" }
+	none := func() (string, bool) { return "", false }
+	tm := start(t, Options{Store: capture(t), ListenURL: "http://127.0.0.1:9/",
+		Tunnel: none, TunnelProblem: problem}, 160, 20)
+	waitFor(t, tm, "no tunnel: --ngrok needs an authtoken: set NGROK_AUTHTOKEN")
+}

@@ -574,6 +574,14 @@ func TestClientPageSaysWhatChanged(t *testing.T) {
 	}
 
 	tm := start(t, Options{Store: store}, 120, 40)
+	waitFor(t, tm, "batch_tue", "Δ changed")
+	for _, line := range strings.Split(screen(t, tm), "\n") {
+		if strings.Contains(line, "batch_mon") && strings.Contains(line, "Δ changed") {
+			t.Errorf("the first batch is marked changed: %q", line)
+		}
+	}
+
+	tm = start(t, Options{Store: store}, 120, 40)
 	waitFor(t, tm, "batch_tue")
 	press(tm, "enter")
 	waitFor(t, tm, "Dana Client")
