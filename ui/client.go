@@ -39,17 +39,7 @@ func newClientPage(payload *model.Payload, index int, seq uint64) *clientPage {
 		return a.ConfidenceScore > b.ConfidenceScore
 	})
 
-	p.table = newTable(
-		column{title: "PROSPECT", width: 10, grow: 3},
-		column{title: "TITLE", width: 6, grow: 2},
-		column{title: "COMPANY", width: 8, grow: 2},
-		column{title: "SCORE", width: 11, numeric: true},
-		column{title: "OVERLAP", width: 7, right: true},
-		column{title: "SHARED", width: 6, grow: 2},
-		column{title: "WHEN", width: 7},
-		column{title: "TARGET", width: 6},
-		column{title: "ENG", width: 3, right: true},
-	)
+	p.table = newTable(opportunityColumns()...)
 	all := p.opportunityRows()
 	rows := make([][]string, 0, len(r.Opportunities))
 	meta := make([]rowMeta, 0, len(r.Opportunities))

@@ -17,20 +17,25 @@ type pathList struct {
 }
 
 func newPathList(title string) pathList {
-	return pathList{title: title, table: newTable(
-		column{title: "CLIENT", width: 8, grow: 2},
-		column{title: "PROSPECT", width: 8, grow: 2},
-		column{title: "TITLE", width: 6, grow: 2},
-		column{title: "COMPANY", width: 8, grow: 2},
-		column{title: "SCORE", width: 11, numeric: true},
-		column{title: "OVERLAP", width: 7, right: true},
-		column{title: "SHARED", width: 6, grow: 1},
-		column{title: "WHEN", width: 7},
-		column{title: "TARGET", width: 6},
-		column{title: "ENG", width: 3, right: true},
-		column{title: "LAST", width: 10},
-		column{title: "BATCH", width: 6, grow: 1},
-	)}
+	columns := append([]column{{title: "CLIENT", width: 8, grow: 2}}, opportunityColumns()...)
+	columns = append(columns,
+		column{title: "LAST", width: 10}, column{title: "BATCH", width: 6, grow: 1})
+	return pathList{title: title, table: newTable(columns...)}
+}
+
+// opportunityColumns are the columns of opportunityCells, in its order.
+func opportunityColumns() []column {
+	return []column{
+		{title: "PROSPECT", width: 8, grow: 2},
+		{title: "TITLE", width: 6, grow: 2},
+		{title: "COMPANY", width: 8, grow: 2},
+		{title: "SCORE", width: 11, numeric: true},
+		{title: "OVERLAP", width: 7, right: true},
+		{title: "SHARED", width: 6, grow: 1},
+		{title: "WHEN", width: 7},
+		{title: "TARGET", width: 6},
+		{title: "ENG", width: 3, right: true},
+	}
 }
 
 // setRows fills the table; the cells are cleaned here, once.
