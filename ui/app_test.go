@@ -43,18 +43,24 @@ func deliver(t *testing.T, store *storage.Store, fixture string) storage.Record 
 	if err != nil {
 		t.Fatal(err)
 	}
+	return appendBody(t, store, body)
+}
+
+// appendBody stores body as the listener would: summarised, or rejected
+// with where it broke.
+func appendBody(tb testing.TB, store *storage.Store, body []byte) storage.Record {
+	tb.Helper()
 	rec := storage.Record{
-		Request:  storage.Request{Method: "POST", Path: "/", RemoteAddr: "127.0.0.1:5555"},
-		BodySize: int64(len(body)),
+		Request: storage.Request{Method: "POST", Path: "/", RemoteAddr: "127.0.0.1:5555"},
 	}
-	if p, err := model.Decode(body); err != nil {
+	if digest, err := model.Summarize(body); err != nil {
 		rec.Digest = model.RejectedDigest(err)
 	} else {
-		rec.Digest = p.Digest()
+		rec.Digest = digest
 	}
-	rec, err = store.Append(rec, body)
+	rec, err := store.Append(rec, body)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return rec
 }
@@ -260,13 +266,7 @@ func TestEscapeSequencesNeverReachTheTerminal(t *testing.T) {
 	// A live delivery whose batch id carries an escape is announced in a
 	// notice; the notice must be as harmless as the pages.
 	evil := `{"status":"completed","job_id":"j","batch_id":"b\u001b]0;pwned\u0007x","results":[]}`
-	p, err := model.Decode([]byte(evil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Append(storage.Record{Digest: p.Digest()}, []byte(evil)); err != nil {
-		t.Fatal(err)
-	}
+	appendBody(t, store, []byte(evil))
 	read("New delivery: b␛]0;pwned␇x")
 
 	if err := tm.Quit(); err != nil {

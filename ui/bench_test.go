@@ -120,13 +120,7 @@ func bigCapture(b *testing.B, clients, history int) string {
 
 	body := generate.Payload(generate.Options{Clients: clients, Opportunities: 15,
 		History: history, Seed: 1})
-	digest, err := model.Summarize(body)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := store.Append(storage.Record{Digest: digest}, body); err != nil {
-		b.Fatal(err)
-	}
+	appendBody(b, store, body)
 	b.ReportMetric(float64(len(body))/1e6, "body-MB")
 	return path
 }

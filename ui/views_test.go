@@ -84,14 +84,7 @@ func richCapture(t *testing.T) *storage.Store {
 		"edge-unicode.json", "edge-loose-types.json", "edge-truncated.json")
 	for seed := int64(1); seed <= 2; seed++ {
 		body := generate.Payload(generate.Options{Clients: 12, Opportunities: 4, History: 3, Seed: seed})
-		p, err := model.Decode(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec := storage.Record{Request: storage.Request{Method: "POST", Path: "/"}, Digest: p.Digest()}
-		if _, err := store.Append(rec, body); err != nil {
-			t.Fatal(err)
-		}
+		appendBody(t, store, body)
 	}
 	return store
 }
@@ -504,13 +497,7 @@ func TestRawViewKeepsLargeNumbersExact(t *testing.T) {
 	store := capture(t)
 	body := []byte(`{"status":"completed","job_id":"j","batch_id":"b","results":[],` +
 		`"custom":{"crm_id":12345678901234567890,"ratio":1.10},"extra_id":98765432109876543210}`)
-	p, err := model.Decode(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Append(storage.Record{Digest: p.Digest()}, body); err != nil {
-		t.Fatal(err)
-	}
+	appendBody(t, store, body)
 	tm := start(t, Options{Store: store}, 160, 40)
 	waitFor(t, tm, "custom    crm_id = 12345678901234567890")
 	press(tm, "r")
@@ -526,13 +513,7 @@ func TestLargeBatchListsClientsFirst(t *testing.T) {
 	if len(body) <= clientsFirstAbove {
 		t.Fatalf("the body is %d bytes, not over %d", len(body), clientsFirstAbove)
 	}
-	digest, err := model.Summarize(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Append(storage.Record{Digest: digest}, body); err != nil {
-		t.Fatal(err)
-	}
+	appendBody(t, store, body)
 
 	tm := start(t, Options{Store: store}, 120, 40)
 	waitFor(t, tm, "1 delivery")
@@ -564,13 +545,7 @@ func TestClientPageSaysWhatChanged(t *testing.T) {
 		delivery("batch_mon", opp("o1", "Ada Kept", 70, 1), opp("o2", "Bo Gone", 60, 0)),
 		delivery("batch_tue", opp("o1", "Ada Kept", 82.5, 3), opp("o3", "Cy New", 50, 0)),
 	} {
-		digest, err := model.Summarize(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := store.Append(storage.Record{Digest: digest}, body); err != nil {
-			t.Fatal(err)
-		}
+		appendBody(t, store, body)
 	}
 
 	tm := start(t, Options{Store: store}, 120, 40)
