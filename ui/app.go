@@ -331,6 +331,7 @@ func (a *App) filed(msg recordsMsg) tea.Cmd {
 		}
 	}
 	a.loaded = true
+	a.resetSources()
 	a.batchesPage().refresh(a)
 	a.readSmallCaptures()
 	cmds := []tea.Cmd{a.readEverything()}

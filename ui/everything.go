@@ -17,6 +17,21 @@ type everything struct {
 	wanted bool
 	rows   []model.OpportunityRow
 	built  []uint64 // the deliveries rows were built from
+
+	// sources are the deliveries to build from, taken from the catalog when
+	// it changes, and next the first of them that may not be read yet: so
+	// neither a frame nor a decoded body walks every batch again.
+	sources []storage.Record
+	next    int
+	ready   bool
+}
+
+// resetSources takes the deliveries to build from afresh, after the
+// catalog changed.
+func (a *App) resetSources() {
+	a.every.sources = a.catalog.sources()
+	a.every.next = 0
+	a.every.ready = sameSeqs(a.every.built, a.every.sources)
 }
 
 // sources returns the deliveries the views across batches are built from,
@@ -41,8 +56,9 @@ func (a *App) readEverything() tea.Cmd {
 	if !a.every.wanted {
 		return nil
 	}
-	sources := a.catalog.sources()
-	for _, r := range sources {
+	sources := a.every.sources
+	for ; a.every.next < len(sources); a.every.next++ {
+		r := sources[a.every.next]
 		if _, ok := a.cache[r.Seq]; ok {
 			continue
 		}
@@ -53,9 +69,10 @@ func (a *App) readEverything() tea.Cmd {
 		return decodeBody(a.opts.Store, r.Seq)
 	}
 
-	if sameSeqs(a.every.built, sources) {
+	if a.every.ready {
 		return nil
 	}
+	a.every.ready = true
 	a.every.built = a.every.built[:0]
 	a.every.rows = a.every.rows[:0]
 	for _, r := range sources {
@@ -91,7 +108,7 @@ func (a *App) readSmallCaptures() {
 	if a.every.wanted {
 		return
 	}
-	sources := a.catalog.sources()
+	sources := a.every.sources
 	if len(sources) > eagerDeliveries {
 		return
 	}
@@ -128,13 +145,7 @@ func changedBatches(cache map[uint64]decoded, sources []storage.Record) map[stri
 
 // progress says how many of the bodies the views need are read.
 func (a *App) progress() (done, total int) {
-	sources := a.catalog.sources()
-	for _, r := range sources {
-		if _, ok := a.cache[r.Seq]; ok {
-			done++
-		}
-	}
-	return done, len(sources)
+	return a.every.next, len(a.every.sources)
 }
 
 // acrossView draws a view across batches: the progress while their bodies
@@ -152,9 +163,7 @@ func (a *App) acrossView(t *table, empty string, width, height int) string {
 }
 
 // ready reports whether the views across batches show every delivery.
-func (a *App) ready() bool {
-	return sameSeqs(a.every.built, a.catalog.sources())
-}
+func (a *App) ready() bool { return a.every.ready }
 
 func sameSeqs(built []uint64, sources []storage.Record) bool {
 	if len(built) != len(sources) {

@@ -428,9 +428,13 @@ func benchApp(b *testing.B, n int) *App {
 	a := New(Options{Store: store})
 	a.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
 	a.every.rows = model.OpportunityRows(p)
+	a.every.ready = true
 	a.loaded = true
 	a.active = opportunitiesView
 	a.opportunitiesPage().refresh(a)
+	if !strings.Contains(a.render(), "SCORE↓") {
+		b.Fatalf("the Opportunities view is not drawn:\n%s", a.render())
+	}
 	if got := a.opportunitiesPage().table.total(); got < n*9/10 {
 		b.Fatalf("only %d rows generated", got)
 	}
